@@ -1,0 +1,46 @@
+"""The one place that edits: a document plus its cleaners' removals -> text and audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from cleaners.document import Cleaned, Cleaner, Document, Meta, Removal
+from cleaners.signals import guess_language
+
+
+def judge_all(doc: Document, cleaners: Iterable[Cleaner]) -> list[Removal]:
+    """Every cleaner's removals; cleaners see the same document, so order does not matter."""
+    return [removal for cleaner in cleaners for removal in cleaner.judge(doc)]
+
+
+def apply(doc: Document, removals: Sequence[Removal]) -> Cleaned:
+    """Build the text from the blocks nobody removed and fill empty metadata from removals.
+
+    A block removed by several cleaners is audited once: a removal that moves its content
+    into metadata is the most specific explanation, otherwise the first one given.
+    """
+    audit: dict[int, Removal] = {}
+    for removal in removals:
+        current = audit.get(removal.block.index)
+        if current is None or (removal.moves_to and not current.moves_to):
+            audit[removal.block.index] = removal
+    kept = tuple(b for b in doc.blocks if b.index not in audit)
+    text = "\n\n".join(b.text.strip() for b in kept)
+    meta = _meta_from(doc.meta, sorted(removals, key=lambda r: r.block.index))
+    if meta.language is None and text:
+        meta = replace(meta, language=guess_language(text))
+    removed = tuple(audit[i] for i in sorted(audit))
+    return Cleaned(text=text, meta=meta, kept=kept, removed=removed)
+
+
+def clean(doc: Document, cleaners: Iterable[Cleaner]) -> Cleaned:
+    return apply(doc, judge_all(doc, cleaners))
+
+
+def _meta_from(meta: Meta, removals: Sequence[Removal]) -> Meta:
+    found: dict[str, str] = {}
+    for removal in removals:
+        if removal.moves_to and removal.value:
+            found.setdefault(removal.moves_to, removal.value)
+    return meta.filled_from(Meta(**found))

@@ -1,0 +1,539 @@
+"""Vocabularies kept as data: marker phrases and regexes, grouped by concept, multilingual.
+
+Rules in `cleaners.rules` import from here and hold no phrase lists of their own, so adding a
+language or a phrase is a data change. Phrases are matched on `normalise(line)`: lowercase,
+trimmed, punctuation at the ends and runs of whitespace folded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# --- where the article ends -------------------------------------------------------------------
+# A whole short line equal to one of these starts the page's tail (related lists, comments...).
+TAIL_MARKERS: frozenset[str] = frozenset(
+    {
+        # en
+        "related articles",
+        "related posts",
+        "related stories",
+        "related news",
+        "related content",
+        "related",
+        "related reading",
+        "more related articles",
+        "you may also like",
+        "you might also like",
+        "you may be interested in",
+        "recommended",
+        "recommended for you",
+        "recommended articles",
+        "recommended stories",
+        "most read",
+        "most popular",
+        "popular",
+        "popular posts",
+        "popular articles",
+        "popular stories",
+        "trending",
+        "trending now",
+        "trending stories",
+        "editor's choice",
+        "editors' choice",
+        "editor's picks",
+        "editors' picks",
+        "read next",
+        "what to read next",
+        "up next",
+        "more stories",
+        "more articles",
+        "more news",
+        "latest news",
+        "latest articles",
+        "latest posts",
+        "recent posts",
+        "more from this author",
+        "post navigation",
+        "leave a comment",
+        "leave a reply",
+        "leave a reply cancel reply",
+        "post a comment",
+        "add a comment",
+        "add comment",
+        "write a comment",
+        "comments",
+        "comment",
+        "reader comments",
+        "join the conversation",
+        "join the discussion",
+        "have your say",
+        "previous post",
+        "next post",
+        "previous article",
+        "next article",
+        "about the author",
+        "share this article",
+        "sign up for our newsletter",
+        "subscribe to our newsletter",
+        "further reading",
+        "see also",
+        "more in this category",
+        "other articles",
+        "similar articles",
+        "responses",
+        "discussion",
+        # de
+        "lesen sie auch",
+        "das könnte sie auch interessieren",
+        "mehr zum thema",
+        "ähnliche beiträge",
+        "ähnliche artikel",
+        "verwandte artikel",
+        "weitere artikel",
+        "weitere beiträge",
+        "beliebte beiträge",
+        "meistgelesen",
+        "meist gelesen",
+        "kommentare",
+        "kommentar schreiben",
+        "kommentar verfassen",
+        "schreibe einen kommentar",
+        "hinterlasse einen kommentar",
+        "antworten",
+        "neueste beiträge",
+        "empfohlene artikel",
+        "auch interessant",
+        "das könnte dich auch interessieren",
+        "beitragsnavigation",
+        # fr
+        "à lire aussi",
+        "a lire aussi",
+        "lire aussi",
+        "articles similaires",
+        "articles liés",
+        "sur le même sujet",
+        "les plus lus",
+        "vous aimerez aussi",
+        "vous aimerez peut-être aussi",
+        "commentaires",
+        "laisser un commentaire",
+        "ajouter un commentaire",
+        "à la une",
+        "navigation des articles",
+        # es
+        "te puede interesar",
+        "también te puede interesar",
+        "noticias relacionadas",
+        "artículos relacionados",
+        "lo más leído",
+        "más leídas",
+        "lo más visto",
+        "comentarios",
+        "deja un comentario",
+        "dejar un comentario",
+        "deja una respuesta",
+        "entradas relacionadas",
+        "navegación de entradas",
+        "te recomendamos",
+        # it
+        "leggi anche",
+        "articoli correlati",
+        "potrebbe interessarti",
+        "i più letti",
+        "più letti",
+        "commenti",
+        "lascia un commento",
+        "lascia un commento annulla risposta",
+        "navigazione articoli",
+        # pt
+        "leia também",
+        "leia mais",
+        "artigos relacionados",
+        "notícias relacionadas",
+        "mais lidas",
+        "comentários",
+        "deixe um comentário",
+        "deixe uma resposta",
+        "navegação de posts",
+        # nl
+        "lees ook",
+        "gerelateerde artikelen",
+        "meest gelezen",
+        "reacties",
+        "laat een reactie achter",
+        "plaats een reactie",
+        # pl
+        "czytaj także",
+        "czytaj też",
+        "zobacz także",
+        "zobacz też",
+        "podobne artykuły",
+        "najczęściej czytane",
+        "komentarze",
+        "dodaj komentarz",
+        "zostaw komentarz",
+        # ru / uk
+        "читайте также",
+        "похожие статьи",
+        "комментарии",
+        "оставить комментарий",
+        "читайте також",
+        "коментарі",
+        # sv / da / no
+        "läs också",
+        "relaterade artiklar",
+        "kommentarer",
+        "læs også",
+        "les også",
+    }
+)
+"""Full-line markers after which the rest of the page is not the article."""
+
+TAIL_MARKER_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(
+        r"^\d+\s+(comments?|responses?|replies|kommentare?|commentaires?|comentarios?|"
+        r"commenti|comentários|reacties|komentarz[ey]?|комментари[йея])$"
+    ),
+    re.compile(r"^(one|no)\s+(comments?|responses?|thoughts?)( on .*)?$"),
+    re.compile(r"^\d+\s+thoughts? on .*$"),
+    re.compile(r"^(comments|responses)\s*\(\d+\)$"),
+    re.compile(r"^more (from|in|on) [\w' &-]{2,40}$"),
+)
+"""Short tail markers with a number or a name in them ("12 comments", "3 thoughts on ...")."""
+
+# --- inline teasers that are not the end of the article --------------------------------------
+TEASER_PREFIXES: tuple[str, ...] = (
+    "read more:",
+    "read also:",
+    "see also:",
+    "related:",
+    "also read:",
+    "read:",
+    "lesen sie auch:",
+    "mehr zum thema:",
+    "auch interessant:",
+    "à lire aussi:",
+    "lire aussi:",
+    "te puede interesar:",
+    "lee también:",
+    "leggi anche:",
+    "leia também:",
+    "lees ook:",
+    "czytaj także:",
+    "czytaj też:",
+    "zobacz także:",
+    "читайте также:",
+)
+"""A line starting with one of these links to another page; it goes, but nothing after it."""
+
+# --- navigation --------------------------------------------------------------------------------
+BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:>|»|›|→|::)\s*|\s+[/|]\s+")
+BREADCRUMB_HOME_WORDS: frozenset[str] = frozenset(
+    {
+        "home",
+        "start",
+        "startseite",
+        "accueil",
+        "inicio",
+        "portada",
+        "home page",
+        "homepage",
+        "главная",
+        "strona główna",
+        "początek",
+        "hem",
+        "forside",
+        "etusivu",
+        "início",
+    }
+)
+NAVIGATION_LINES: frozenset[str] = frozenset(
+    {
+        "skip to content",
+        "skip to main content",
+        "skip to navigation",
+        "jump to content",
+        "menu",
+        "main menu",
+        "navigation",
+        "toggle navigation",
+        "open menu",
+        "close menu",
+        "search",
+        "search for",
+        "home",
+        "back to top",
+        "back to home",
+        "go to top",
+        "previous",
+        "next",
+        "show more",
+        "load more",
+        "see more",
+        "view all",
+        "see all",
+        "all rights reserved",
+        "zum inhalt springen",
+        "zur navigation springen",
+        "aller au contenu",
+        "ir al contenido",
+        "vai al contenuto",
+        "startseite",
+        "suche",
+        "accueil",
+        "inicio",
+        "menü",
+        "rechercher",
+        "buscar",
+        "cerca",
+    }
+)
+"""Whole lines that only make sense as page chrome."""
+
+# --- share, social, subscribe, login ---------------------------------------------------------
+SOCIAL_NAMES = (
+    "facebook",
+    "twitter",
+    "x",
+    "linkedin",
+    "whatsapp",
+    "telegram",
+    "pinterest",
+    "reddit",
+    "email",
+    "e-mail",
+    "print",
+    "instagram",
+    "youtube",
+    "tiktok",
+    "threads",
+    "bluesky",
+    "mastodon",
+    "flipboard",
+    "xing",
+    "vk",
+    "copy link",
+    "messenger",
+    "tumblr",
+)
+WIDGET_PHRASES: tuple[str, ...] = (
+    "share this",
+    "share on",
+    "share via",
+    "share article",
+    "share this article",
+    "share this story",
+    "share this post",
+    "click to share",
+    "tweet this",
+    "follow us",
+    "follow us on",
+    "like us on facebook",
+    "subscribe to",
+    "subscribe now",
+    "sign up for",
+    "sign up to",
+    "newsletter",
+    "sign in",
+    "log in",
+    "login",
+    "log out",
+    "register",
+    "create an account",
+    "create account",
+    "my account",
+    "already a subscriber",
+    "already have an account",
+    "teilen",
+    "artikel teilen",
+    "jetzt teilen",
+    "folgen sie uns",
+    "abonnieren",
+    "anmelden",
+    "einloggen",
+    "partager",
+    "suivez-nous",
+    "s'abonner",
+    "se connecter",
+    "compartir",
+    "síguenos",
+    "suscríbete",
+    "iniciar sesión",
+    "condividi",
+    "seguici",
+    "iscriviti",
+    "accedi",
+    "compartilhar",
+    "siga-nos",
+    "delen",
+    "udostępnij",
+    "zaloguj się",
+    "поделиться",
+    "войти",
+)
+"""Phrases that make a short line a share/social/subscribe/login widget."""
+
+COOKIE_PHRASES: tuple[str, ...] = (
+    "we use cookies",
+    "this website uses cookies",
+    "this site uses cookies",
+    "cookie policy",
+    "accept cookies",
+    "accept all cookies",
+    "cookie settings",
+    "manage cookies",
+    "wir verwenden cookies",
+    "diese website verwendet cookies",
+    "nous utilisons des cookies",
+    "utilizamos cookies",
+    "utilizziamo i cookie",
+    "usamos cookies",
+)
+
+# --- disclaimers and legal -------------------------------------------------------------------
+DISCLAIMER_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(
+        r"\bviews (expressed|and opinions)\b.*\b(do not|don't) necessarily (reflect|represent)"
+    ),
+    re.compile(r"\b(do not|don't) necessarily (reflect|represent) the (views|position|opinion)"),
+    re.compile(r"\b(we|i) may earn (a )?(small )?(commission|money|compensation)"),
+    re.compile(r"\bthis (post|article|page) (may )?contains? affiliate links\b"),
+    re.compile(r"^(©|\(c\)|copyright\b)"),
+    re.compile(r"\ball rights reserved\b"),
+    re.compile(
+        r"\balle rechte vorbehalten\b|\btous droits réservés\b|\btodos los derechos reservados\b"
+    ),
+    re.compile(
+        r"\bdie (in diesem|im) (artikel|beitrag) (geäußerten|vertretenen) (meinungen|ansichten)"
+    ),
+    re.compile(r"\bles opinions exprimées\b"),
+)
+
+# --- captions and credits --------------------------------------------------------------------
+CREDIT_LABELS = (
+    r"photo|photos|photograph|image|images|picture|pic|credit|credits|source|courtesy|"
+    r"illustration|graphic|video|foto|fotos|bild|bildquelle|quelle|crédit|crédits|"
+    r"fuente|fonte|zdjęcie|źródło|фото|источник"
+)
+CREDIT_LINE = re.compile(
+    rf"^(?:\(?\s*(?:{CREDIT_LABELS})\s*(?:by|credit|:|/|-|–|—)\s*\S.*|"
+    r"[\w .,'&/-]{0,60}/\s*(?:getty images|reuters|ap|afp|shutterstock|dpa|epa|alamy|istock)"
+    r"(?:\s*(?:via|/).*)?)$",
+    re.IGNORECASE,
+)
+"""A line that is only a credit: "photo: Getty Images", "Image by X", "NAME/GETTY IMAGES"."""
+
+CREDIT_PARENTHETICAL = re.compile(
+    rf"\(\s*(?:(?:{CREDIT_LABELS})\s*(?::|by)|courtesy\b|credit\b|©)[^()]*(?:\)|$)",
+    re.IGNORECASE,
+)
+"""A labelled credit closing a line, possibly cut off: "(Source: X)", "(Courtesy of X".
+Citations such as "(Reuters, June 24)." carry no label and are not credits."""
+
+AGENCY_PARENTHETICAL = re.compile(
+    r"\([^()]*\b(?:getty images|reuters|ap photo|afp|shutterstock|public domain|wikimedia|"
+    r"cc[ -]by|creative commons)\b[^()]*(?:\)|$)",
+    re.IGNORECASE,
+)
+"""An unlabelled parenthetical naming an agency or licence: a credit on a short line only."""
+
+AGENCY_NAMES = re.compile(
+    r"\b(getty images|reuters|associated press|ap photo|afp|shutterstock|dpa|epa|alamy|"
+    r"istock|unsplash|pexels|wikimedia commons|public domain)\b",
+    re.IGNORECASE,
+)
+AGENCY_CREDIT = re.compile(
+    rf"^(?:(?:.{{0,60}}(?:/|\||©|\bvia\b))\s*)?{AGENCY_NAMES.pattern}(?:\s*(?:/|via)\s*.{{0,40}})?$",
+    re.IGNORECASE,
+)
+"""A line that is an agency credit: "Getty Images", "JANE DOE/GETTY IMAGES", "© Reuters"."""
+
+# --- metadata lines --------------------------------------------------------------------------
+SOURCE_LINE = re.compile(
+    r"^(?:source|quelle|source de l'article|fuente|fonte|źródło)\s*:\s*(.+)$", re.IGNORECASE
+)
+PUBLICATION_LINE = re.compile(
+    r"^(?:publication|published in|publikation|publié dans|publicación)\s*:\s*(.+)$",
+    re.IGNORECASE,
+)
+PUBLICATION_DETAILS = re.compile(r"\s+(?:volume|vol\.|issue|number|no\.)\s*:?.*$", re.IGNORECASE)
+BYLINE_PREFIX = re.compile(
+    r"^(?:by|written by|posted by|author|authors|words by|story by|von|autor|autorin|par|"
+    r"por|di|door|przez|автор)\s*:?\s+(.+)$",
+    re.IGNORECASE,
+)
+BYLINE_FOR = re.compile(r"^(.{3,60}?)\s+(?:for|für|pour|para|per|dla)\s+(\S.{1,40})$")
+""""Dr. Jane Doe for Example News": an author writing for a publication."""
+
+DATE_LINE = re.compile(
+    r"^(?:(?:published|updated|posted|last updated|veröffentlicht|aktualisiert|publié|"
+    r"mis à jour|publicado|actualizado|pubblicato)\s*(?:on|am|le|el|il)?\s*:?\s*)?"
+    r"(?P<date>(?:\w+,?\s+)?(?:\d{1,2}[./ -]\s*\w+\.?[./ -]\s*\d{2,4}|\w+\.? \d{1,2},? \d{4}|"
+    r"\d{4}-\d{2}-\d{2})(?:,?\s*(?:at\s*)?\d{1,2}[:.]\d{2}\s*(?:am|pm|uhr|h)?)?(?:\s*\w{2,4})?)$",
+    re.IGNORECASE,
+)
+"""A line that is only a date, with an optional "Published"/"Updated" label."""
+
+COUNTER_LINE = re.compile(
+    r"^\d[\d.,]*\s*[km]?\s+(likes?|shares?|comments?|views?|followers?|reads?|min read|"
+    r"minutes? read|minute read)$",
+    re.IGNORECASE,
+)
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- prose and language ----------------------------------------------------------------------
+TERMINAL_PUNCTUATION = tuple(".!?…:;\"'”’»)]")
+
+STOPWORDS: dict[str, frozenset[str]] = {
+    "en": _wordset(
+        "the of and to in a is that for it as was with on be by are this at from or an "
+        "have not has but they which were their its will been would"
+    ),
+    "de": _wordset(
+        "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als "
+        "auch es an werden aus er hat dass sie nach wird bei"
+    ),
+    "fr": _wordset(
+        "de la le et les des en un du une que est pour qui dans par plus pas au sur ne se "
+        "il sont ce avec elle aux ont"
+    ),
+    "es": _wordset(
+        "de la que el en y a los del se las por un para con no una su al es lo como más "
+        "pero sus le ha"
+    ),
+    "it": _wordset(
+        "di e il la che a in per un è non una del della le si con da i dei gli al sono "
+        "anche come nel"
+    ),
+    "pt": _wordset(
+        "de a o que e do da em um para com não uma os no se na por mais as dos como mas ao ele das"
+    ),
+    "nl": _wordset(
+        "de en van het een in is dat op te zijn met voor niet aan er die ook als bij door "
+        "wordt naar"
+    ),
+    "pl": _wordset(
+        "i w na z się nie do to że jest o jak po co ale za od przez przy jego tak już być"
+    ),
+    "ru": _wordset("и в не на что с по как он это к но из у за от так же для все она был"),
+}
+"""Small stop-word lists: enough to guess a language and to tell prose from chrome."""
+
+WORD = re.compile(r"\w+", re.UNICODE)
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(line: str) -> str:
+    """Lowercase, fold whitespace and typographic apostrophes, strip punctuation at the ends."""
+    line = unicodedata.normalize("NFKC", line).replace("’", "'").replace("‘", "'")
+    return _EDGE_PUNCTUATION.sub("", _SPACES.sub(" ", line.lower())).strip()
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())

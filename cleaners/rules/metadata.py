@@ -1,0 +1,138 @@
+"""Lines that are metadata, not article text: bylines, dates, source and publication lines.
+
+Each removal says which metadata field its content belongs in, so nothing is lost: `apply`
+fills `author`, `published` or `site` from it when the page did not already say.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cleaners.document import Document, Removal
+from cleaners.patterns import (
+    BYLINE_FOR,
+    BYLINE_PREFIX,
+    DATE_LINE,
+    PUBLICATION_DETAILS,
+    PUBLICATION_LINE,
+    SOURCE_LINE,
+    words,
+)
+from cleaners.signals import is_prose
+
+_NAME_CONNECTORS = frozenset(
+    "and und et y e i de del della van von der den da di le la du & , dr. prof. mr. ms.".split(" ")
+)
+
+
+def looks_like_names(value: str, *, max_words: int = 8) -> bool:
+    """Mostly capitalised words, few enough to be one or two people's names."""
+    tokens = value.split()
+    if not tokens or len(tokens) > max_words or value.rstrip().endswith(("!", "?", ":")):
+        return False
+    if value.rstrip().endswith(".") and not _is_initial(tokens[-1]):
+        return False
+    capitalised = sum(t[0].isupper() or t.lower() in _NAME_CONNECTORS for t in tokens)
+    return capitalised / len(tokens) >= 0.75
+
+
+def _is_initial(token: str) -> bool:
+    return len(token) <= 3 and token[0].isupper()
+
+
+def byline_author(text: str, *, max_words: int = 12) -> str | None:
+    """The author named by a "By Jane Doe" / "Written by: Jane Doe" line, else None."""
+    if len(words(text)) > max_words:
+        return None
+    if match := BYLINE_PREFIX.match(text.strip()):
+        name = re.split(r"\s*(?:[|•·]|\s-\s|,\s*(?:published|updated)\b)", match.group(1))[0]
+        return name.strip() if looks_like_names(name) else None
+    return None
+
+
+def trailer_author(text: str) -> str | None:
+    """The author of a "Dr. Jane Doe for Example News" sign-off line, else None.
+
+    Only trusted below the article's last paragraph: headings such as "Ten Recipes for
+    Summer" have the same shape.
+    """
+    match = BYLINE_FOR.match(text.strip())
+    if (
+        match
+        and looks_like_names(match[1], max_words=6)
+        and looks_like_names(match[2], max_words=5)
+    ):
+        return match[1].strip()
+    return None
+
+
+@dataclass(frozen=True)
+class Bylines:
+    """Moves "By ..." lines, and "Name for Publication" sign-offs after the text, to `author`."""
+
+    max_words: int = 12
+    name: str = "bylines"
+
+    def __post_init__(self) -> None:
+        if self.max_words < 2:
+            raise ValueError("max_words must be at least 2")
+
+    def judge(self, doc: Document) -> list[Removal]:
+        last_prose = max((p for p, b in enumerate(doc.blocks) if is_prose(b.text)), default=-1)
+        removals = []
+        for position, block in enumerate(doc.blocks):
+            author = byline_author(block.text, max_words=self.max_words)
+            if author is None and position > last_prose >= 0:
+                author = trailer_author(block.text)
+            if author is not None:
+                removals.append(Removal(block, self.name, "byline", "author", author))
+        return removals
+
+
+@dataclass(frozen=True)
+class SourceLines:
+    """Moves "Source: X" and "Publication: X Volume: N" trailers to `site`.
+
+    A long source line is an attribution sentence rather than a site name: it still leaves
+    the text, but does not become the site.
+    """
+
+    max_site_words: int = 5
+    max_words: int = 20
+    name: str = "source_lines"
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_site_words <= self.max_words:
+            raise ValueError("need 1 <= max_site_words <= max_words")
+
+    def judge(self, doc: Document) -> list[Removal]:
+        removals = []
+        for block in doc.blocks:
+            text = block.text.strip()
+            if len(words(text)) > self.max_words:
+                continue
+            if match := PUBLICATION_LINE.match(text):
+                site = PUBLICATION_DETAILS.sub("", match.group(1)).strip()
+                removals.append(Removal(block, self.name, "publication_line", "site", site))
+            elif match := SOURCE_LINE.match(text):
+                value = match.group(1).strip()
+                if len(words(value)) <= self.max_site_words:
+                    removals.append(Removal(block, self.name, "source_line", "site", value))
+                else:
+                    removals.append(Removal(block, self.name, "source_line"))
+        return removals
+
+
+@dataclass(frozen=True)
+class DateLines:
+    """Moves lines that are only a (labelled) date to `published`."""
+
+    name: str = "date_lines"
+
+    def judge(self, doc: Document) -> list[Removal]:
+        return [
+            Removal(block, self.name, "date_line", "published", match["date"])
+            for block in doc.blocks
+            if len(block.text) <= 60 and (match := DATE_LINE.match(block.text.strip()))
+        ]

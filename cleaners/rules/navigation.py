@@ -1,0 +1,60 @@
+"""Breadcrumb trails and lines that only make sense as site navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cleaners.document import Document, Removal
+from cleaners.patterns import (
+    BREADCRUMB_HOME_WORDS,
+    BREADCRUMB_SEPARATORS,
+    NAVIGATION_LINES,
+    normalise,
+    words,
+)
+from cleaners.signals import ends_like_sentence
+
+
+def is_breadcrumb(text: str, *, max_segment_words: int = 5) -> bool:
+    """ "Home > News > Title": separated short segments, led by a home word or three deep."""
+    if ends_like_sentence(text) or len(words(text)) > 30:
+        return False
+    segments = [s for s in BREADCRUMB_SEPARATORS.split(text.strip()) if s.strip()]
+    if len(segments) < 2:
+        return False
+    leading = segments[:-1]
+    if any(len(words(s)) > max_segment_words for s in leading):
+        return False
+    starts_home = normalise(segments[0]) in BREADCRUMB_HOME_WORDS
+    return starts_home or len(segments) >= 3
+
+
+@dataclass(frozen=True)
+class Breadcrumbs:
+    max_segment_words: int = 5
+    name: str = "breadcrumbs"
+
+    def __post_init__(self) -> None:
+        if self.max_segment_words < 1:
+            raise ValueError("max_segment_words must be at least 1")
+
+    def judge(self, doc: Document) -> list[Removal]:
+        return [
+            Removal(block, self.name, "breadcrumb")
+            for block in doc.blocks
+            if is_breadcrumb(block.text, max_segment_words=self.max_segment_words)
+        ]
+
+
+@dataclass(frozen=True)
+class NavigationLines:
+    """Whole lines such as "Skip to content", "Menu", "Back to top"."""
+
+    name: str = "navigation"
+
+    def judge(self, doc: Document) -> list[Removal]:
+        return [
+            Removal(block, self.name, "navigation_line")
+            for block in doc.blocks
+            if normalise(block.text) in NAVIGATION_LINES
+        ]

@@ -1,0 +1,72 @@
+"""Share bars, follow/subscribe/login prompts, cookie notices, disclaimers, counters."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cleaners.document import Document, Removal
+from cleaners.patterns import (
+    COOKIE_PHRASES,
+    COUNTER_LINE,
+    DISCLAIMER_PATTERNS,
+    SOCIAL_NAMES,
+    WIDGET_PHRASES,
+    normalise,
+    words,
+)
+
+_WIDGET = re.compile(r"\b(?:" + "|".join(map(re.escape, WIDGET_PHRASES)) + r")\b")
+_COOKIE = re.compile("|".join(map(re.escape, COOKIE_PHRASES)))
+_SOCIAL_ONLY = re.compile(
+    r"^(?:(?:"
+    + "|".join(map(re.escape, sorted(SOCIAL_NAMES, key=len, reverse=True)))
+    + r")(?:[\s,|/·•]+|$))+$"
+)
+SENTENCE_MIN_WORDS = 5
+_COPYRIGHT = re.compile(
+    r"^(©|\(c\)|copyright\b)|\ball rights reserved\b|\brechte vorbehalten\b|"
+    r"\bdroits réservés\b|\bderechos reservados\b",
+    re.IGNORECASE,
+)
+
+
+def widget_reason(text: str, *, max_words: int = 10) -> str | None:
+    """Why a line is page furniture rather than article text, or None."""
+    norm = normalise(text)
+    n_words = len(words(norm))
+    if _COOKIE.search(norm) and n_words <= 80:
+        return "cookie_notice"
+    if _COPYRIGHT.search(text) and n_words <= 40:
+        return "copyright_notice"
+    if any(p.search(norm) for p in DISCLAIMER_PATTERNS) and n_words <= 80:
+        return "disclaimer"
+    if n_words == 0 or n_words > max_words:
+        return None
+    if COUNTER_LINE.match(norm):
+        return "engagement_counter"
+    if _SOCIAL_ONLY.match(norm):
+        return "social_share"
+    reads_as_sentence = n_words >= SENTENCE_MIN_WORDS and text.rstrip().endswith((".", "!", "?"))
+    if _WIDGET.search(norm) and not reads_as_sentence:
+        return "share_or_account_prompt"
+    return None
+
+
+@dataclass(frozen=True)
+class Widgets:
+    """Removes short lines that only ask the reader to share, follow, subscribe or log in."""
+
+    max_words: int = 10
+    name: str = "widgets"
+
+    def __post_init__(self) -> None:
+        if self.max_words < 1:
+            raise ValueError("max_words must be at least 1")
+
+    def judge(self, doc: Document) -> list[Removal]:
+        return [
+            Removal(block, self.name, reason)
+            for block in doc.blocks
+            if (reason := widget_reason(block.text, max_words=self.max_words))
+        ]

@@ -1,0 +1,16 @@
+"""Plain-text dumps -> `Document`: one block per non-empty line."""
+
+from __future__ import annotations
+
+from cleaners.document import Block, Document, Meta
+
+
+def text_document(text: str, *, url: str | None = None) -> Document:
+    """Blocks are the dump's non-empty lines, whitespace-trimmed, in order.
+
+    Browser dumps put one rendered block per line; blank lines only add spacing, so they
+    carry no structure worth keeping.
+    """
+    lines = (line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    blocks = tuple(Block(i, line, "line") for i, line in enumerate(x for x in lines if x))
+    return Document(blocks=blocks, meta=Meta(url=url), origin="text")

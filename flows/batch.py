@@ -1,0 +1,165 @@
+"""One batch of dump files -> Parquet part files + a small report. Prefect-free."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cleaners import clean_html, clean_text
+from cleaners.document import Cleaned
+from flows.readers import DumpFile, RawPage, Reject, iter_pages
+from flows.records import (
+    DEFAULT_ROW_GROUP_ROWS,
+    RECORD_SCHEMA,
+    RECORDS_DIR,
+    REJECT_SCHEMA,
+    REJECTS_DIR,
+    PartWriter,
+    Row,
+    page_reject_row,
+    reader_reject_row,
+    record_row,
+)
+
+MAX_DETAIL_CHARS = 1000
+
+
+def _summed(a: Counter[str], b: Counter[str]) -> Counter[str]:
+    """Counter sum that keeps every key (`Counter.__add__` drops non-positive counts)."""
+    total = Counter(a)
+    total.update(b)
+    return total
+
+
+@dataclass
+class BatchReport:
+    """What a batch did; small enough to return from a task. Adds up with `+`
+    (`sum(reports, BatchReport())`).
+
+    Every input record is counted once: `inputs == records + rejects`. `removals`, `raw_chars`
+    and `text_chars` cover written records only, so they match the records Parquet columns.
+    """
+
+    inputs: int = 0
+    records: int = 0
+    rejects: int = 0
+    removals: Counter[str] = field(default_factory=Counter)  # "cleaner/reason" -> count
+    reject_reasons: Counter[str] = field(default_factory=Counter)  # reason -> count
+    raw_chars: int = 0
+    text_chars: int = 0
+    files: int = 0
+    seconds: float = 0.0
+
+    def __add__(self, other: BatchReport) -> BatchReport:
+        if not isinstance(other, BatchReport):
+            return NotImplemented
+        return BatchReport(
+            inputs=self.inputs + other.inputs,
+            records=self.records + other.records,
+            rejects=self.rejects + other.rejects,
+            removals=_summed(self.removals, other.removals),
+            reject_reasons=_summed(self.reject_reasons, other.reject_reasons),
+            raw_chars=self.raw_chars + other.raw_chars,
+            text_chars=self.text_chars + other.text_chars,
+            files=self.files + other.files,
+            seconds=self.seconds + other.seconds,
+        )
+
+
+def run_batch(
+    files: list[DumpFile],
+    out: Path,
+    *,
+    run_id: str,
+    batch_no: int,
+    max_page_bytes: int,
+    row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
+) -> BatchReport:
+    """Read, clean and write one batch: OUT/records/part-<run_id>-<batch_no>.parquet and the
+    matching OUT/rejects/ part, each written under a temporary name and renamed.
+
+    Both parts are always written (possibly with zero rows). A page that cannot be cleaned
+    becomes a reject; only failures to write Parquet fail the batch, and then no part is renamed.
+    """
+    if max_page_bytes < 1:
+        raise ValueError(f"max_page_bytes must be >= 1, got {max_page_bytes}")
+    started = time.perf_counter()
+    processed_at = datetime.now(UTC)
+    stamp = {"run_id": run_id, "processed_at": processed_at}
+    out = Path(out)
+    report = BatchReport(files=len(files))
+
+    parts = {"run_id": run_id, "batch_no": batch_no, "row_group_rows": row_group_rows}
+    with (
+        PartWriter(out / RECORDS_DIR, RECORD_SCHEMA, **parts) as records,
+        PartWriter(out / REJECTS_DIR, REJECT_SCHEMA, **parts) as rejects,
+    ):
+
+        def reject(row: Row) -> None:
+            rejects.write(row)
+            report.rejects += 1
+            report.reject_reasons[row["reason"]] += 1
+
+        for dump in files:
+            for item in _pages(dump, max_page_bytes=max_page_bytes):
+                report.inputs += 1
+                if isinstance(item, Reject):
+                    reject(reader_reject_row(item, **stamp))
+                    continue
+                try:
+                    cleaned = _clean(item)
+                except Exception as exc:  # one bad page must never fail the batch
+                    reject(
+                        page_reject_row(
+                            item, reason="cleaner_error", detail=_describe(exc), **stamp
+                        )
+                    )
+                    continue
+                if not cleaned.text.strip():
+                    detail = _why_empty(cleaned)
+                    reject(page_reject_row(item, reason="no_main_content", detail=detail, **stamp))
+                    continue
+                row = record_row(item, cleaned, **stamp)
+                records.write(row)
+                report.records += 1
+                report.raw_chars += row["raw_chars"]
+                report.text_chars += row["text_chars"]
+                report.removals.update(f"{r.cleaner}/{r.reason}" for r in cleaned.removed)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _pages(dump: DumpFile, *, max_page_bytes: int) -> Iterator[RawPage | Reject]:
+    """The reader's output, with a reader crash turned into a `reader_error` reject standing for
+    the rest of that file, so one unreadable file cannot fail a whole batch."""
+    next_record = 0
+    try:
+        for item in iter_pages(dump, max_page_bytes=max_page_bytes):
+            next_record = item.record + 1
+            yield item
+    except Exception as exc:
+        yield Reject(dump.source, next_record, "reader_error", _describe(exc))
+
+
+def _clean(page: RawPage) -> Cleaned:
+    if page.content_type == "html":
+        return clean_html(page.content, url=page.url)
+    if page.content_type == "text":
+        return clean_text(page.content, url=page.url)
+    raise ValueError(f"unknown content_type {page.content_type!r}")
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:MAX_DETAIL_CHARS]
+
+
+def _why_empty(cleaned: Cleaned) -> str:
+    if not cleaned.removed:
+        return "the page has no text blocks"
+    reasons = Counter(f"{r.cleaner}/{r.reason}" for r in cleaned.removed)
+    listed = ", ".join(f"{reason}={n}" for reason, n in reasons.most_common())
+    return f"all {len(cleaned.removed)} text blocks removed ({listed})"[:MAX_DETAIL_CHARS]

@@ -1,0 +1,223 @@
+"""`winnow` command line. Validates the configuration before Prefect is imported, so a bad
+option fails in a fraction of a second with one line on stderr (exit 2)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import NoReturn
+
+from pydantic import ValidationError
+
+from flows.config import (
+    DEFAULT_BATCH_BYTES,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_MAX_PAGE_BYTES,
+    CleanParams,
+    describe_errors,
+)
+
+EXIT_OK = 0
+EXIT_RUN_PROBLEM = 1  # a batch failed, or the inputs held no dump files
+EXIT_BAD_CONFIG = 2
+EXIT_INTERRUPTED = 130
+MB = 1_000_000
+
+# Defaults for a quiet local run; applied only where the environment does not set them.
+# - The first run on a fresh PREFECT_HOME migrates the temporary server's database, which can
+#   take longer than Prefect's default 20 s start-up timeout on a small machine.
+# - The temporary server's anonymous usage analytics are off: its first heartbeat on a fresh
+#   database logged an ERROR with a traceback ("database is locked"), and offline it cannot
+#   be sent anyway.
+# - Prefect's own INFO lines (server start/stop, every task state) stay in the Prefect API and
+#   UI; the terminal shows winnow's progress lines and Prefect's warnings and errors.
+# - After Ctrl-C, winnow exits without waiting for its worker pool to close, and
+#   multiprocessing's resource tracker would warn about the pool's semaphores.
+ENV_DEFAULTS = {
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
+    "PYTHONWARNINGS": "ignore::UserWarning:multiprocessing.resource_tracker",
+}
+
+# CleanParams field -> the option that sets it, for error messages.
+OPTION_NAMES = {
+    "inputs": "INPUT",
+    "out": "--out",
+    "batch_size": "--batch-size",
+    "batch_bytes": "--batch-mb",
+    "workers": "--workers",
+    "max_page_bytes": "--max-page-mb",
+    "run_id": "--run-id",
+}
+
+
+def _megabytes(text: str) -> int:
+    """An option in MB (decimals allowed) as bytes; the sign is CleanParams' to check."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"not a number of MB: {text!r}")
+    return int(value * MB)
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Usage errors as a single line instead of the usage block plus the error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_CONFIG, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _OneLineParser(
+        prog="winnow", description="Turn raw web page dumps into clean article text."
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_OneLineParser
+    )
+    clean = commands.add_parser(
+        "clean",
+        help="clean dump files into Parquet",
+        description="Clean HTML, WARC, JSONL and text dumps into OUT/records and OUT/rejects.",
+    )
+    clean.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="dump file, folder (recursive) or glob"
+    )
+    clean.add_argument("--out", required=True, help="output folder (created if missing)")
+    clean.add_argument(
+        "--batch-size",
+        type=int,
+        help=f"at most N files per batch (default {DEFAULT_BATCH_SIZE})",
+        metavar="N",
+    )
+    clean.add_argument(
+        "--batch-mb",
+        type=_megabytes,
+        help=f"at most N MB of input per batch (default {DEFAULT_BATCH_BYTES // MB})",
+        metavar="N",
+    )
+    clean.add_argument(
+        "--workers", type=int, help="worker processes (default: all cores)", metavar="N"
+    )
+    clean.add_argument(
+        "--max-page-mb",
+        type=_megabytes,
+        help=f"reject pages larger than N MB (default {DEFAULT_MAX_PAGE_BYTES // MB})",
+        metavar="N",
+    )
+    clean.add_argument("--run-id", help="name of this run's Parquet parts (default: generated)")
+    clean.set_defaults(handler=_clean)
+    return parser
+
+
+def _params(args: argparse.Namespace) -> CleanParams:
+    """Only the options given on the command line; CleanParams holds the defaults."""
+    given = {
+        "inputs": args.inputs,
+        "out": args.out,
+        "batch_size": args.batch_size,
+        "batch_bytes": args.batch_mb,
+        "workers": args.workers,
+        "max_page_bytes": args.max_page_mb,
+        "run_id": args.run_id,
+    }
+    return CleanParams(**{name: value for name, value in given.items() if value is not None})
+
+
+def set_env_defaults() -> None:
+    """Must run before prefect is imported (it reads its settings at import) and before the
+    worker pool starts."""
+    for name, value in ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+class _ProgressPrinter(logging.Handler):
+    """Prints the flow's progress lines (log records flagged PROGRESS_FLAG) as plain lines."""
+
+    def __init__(self, flag: str) -> None:
+        super().__init__()
+        self.flag = flag
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, self.flag, False):
+            print(record.getMessage(), flush=True)
+
+
+class _StopOnInterrupt:
+    """SIGINT handler while a flow runs.
+
+    Ctrl-C reaches the whole terminal process group, which includes Prefect's temporary server:
+    it stops at once, and Prefect's crash report for the run would then retry the dead server
+    for over a minute and print connection errors. So with a temporary server, winnow stops its
+    workers and the server and exits at once. With a real server (PREFECT_API_URL set), Prefect
+    records the run as crashed first. Either way, finished batches are complete Parquet parts
+    and unfinished ones left only hidden temporary files.
+    """
+
+    def __init__(self, out: str, temporary_server: bool) -> None:
+        self.out = out
+        self.temporary_server = temporary_server
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        for worker in multiprocessing.active_children():
+            worker.terminate()
+        print(f"winnow: interrupted; finished batches are in {self.out}", file=sys.stderr)
+        if not self.temporary_server:
+            raise KeyboardInterrupt
+        from prefect.server.api.server import SubprocessASGIServer
+
+        logging.disable(logging.CRITICAL)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        SubprocessASGIServer().stop()
+        os._exit(EXIT_INTERRUPTED)
+
+
+def _clean(args: argparse.Namespace) -> int:
+    try:
+        params = _params(args)
+    except ValidationError as exc:
+        print(f"winnow clean: error: {describe_errors(exc, OPTION_NAMES)}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+
+    set_env_defaults()
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.pipeline import clean_dumps
+    from flows.summary import PROGRESS_FLAG, format_summary
+
+    flow_run_logger = logging.getLogger("prefect.flow_runs")
+    printer = _ProgressPrinter(PROGRESS_FLAG)
+    flow_run_logger.addHandler(printer)
+    temporary_server = not PREFECT_API_URL.value()
+    previous_handler = signal.signal(signal.SIGINT, _StopOnInterrupt(params.out, temporary_server))
+    try:
+        summary = clean_dumps(params)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED  # _StopOnInterrupt told the user
+    finally:
+        signal.signal(signal.SIGINT, previous_handler)
+        flow_run_logger.removeHandler(printer)
+    print(format_summary(summary), flush=True)
+    if summary.files == 0:
+        print("winnow clean: no dump files found in the inputs", file=sys.stderr)
+        return EXIT_RUN_PROBLEM
+    return EXIT_RUN_PROBLEM if summary.failed_batches else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:  # before the flow started; during it, _StopOnInterrupt reports
+        print("winnow: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

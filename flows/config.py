@@ -1,0 +1,132 @@
+"""Parameters of the clean flow: one pydantic model, validated at construction. Prefect-free.
+
+Prefect builds the flow's UI form from `CleanParams`, and the CLI builds one from its arguments,
+so a bad configuration fails the same way from both, before any work starts.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import secrets
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+DEFAULT_BATCH_SIZE = 200
+DEFAULT_BATCH_BYTES = 64_000_000
+DEFAULT_MAX_PAGE_BYTES = 10_000_000
+RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+def default_workers() -> int:
+    """Cores this process may use (respects CPU affinity, unlike `os.cpu_count()`)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def new_run_id() -> str:
+    """UTC timestamp plus a short random suffix: sorts by time, unique across parallel runs."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+class CleanParams(BaseModel):
+    """What to clean, where to write it, and how to split the work."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    inputs: list[str] = Field(
+        min_length=1,
+        description="Dump files, folders (searched recursively) or glob patterns.",
+    )
+    out: str = Field(
+        description="Output folder; Parquet parts go to OUT/records and OUT/rejects.",
+    )
+    batch_size: int = Field(
+        default=DEFAULT_BATCH_SIZE,
+        gt=0,
+        description="At most this many files per batch (one batch is one task).",
+    )
+    batch_bytes: int = Field(
+        default=DEFAULT_BATCH_BYTES,
+        gt=0,
+        description="A batch closes before it exceeds this many input bytes; "
+        "a bigger file (a large WARC) is a batch of its own.",
+    )
+    workers: int = Field(
+        default_factory=default_workers,
+        gt=0,
+        description="Worker processes cleaning batches in parallel (default: all cores).",
+    )
+    max_page_bytes: int = Field(
+        default=DEFAULT_MAX_PAGE_BYTES,
+        gt=0,
+        description="Pages larger than this are rejected as too large.",
+    )
+    run_id: str = Field(
+        default_factory=new_run_id,
+        pattern=RUN_ID_PATTERN,
+        description="Names the Parquet parts of this run (default: UTC time + random suffix).",
+    )
+
+    @field_validator("inputs")
+    @classmethod
+    def _inputs_exist(cls, inputs: list[str]) -> list[str]:
+        for item in inputs:
+            if not item.strip():
+                raise PydanticCustomError("empty_input", "an input is an empty string")
+            if not Path(item).exists() and not glob.glob(item, recursive=True):
+                raise PydanticCustomError(
+                    "input_not_found",
+                    "'{input}' is not a file or folder and matches no files",
+                    {"input": item},
+                )
+        return inputs
+
+    @model_validator(mode="after")
+    def _out_writable(self) -> Self:
+        """Create OUT and write a probe file into it, so a read-only or misplaced OUT fails here
+        rather than after the first batch has done its work. Runs only when every field is
+        valid, so a mistyped option does not leave an empty OUT behind."""
+        if not self.out.strip():
+            raise PydanticCustomError("empty_out", "the output folder is an empty string")
+        folder = Path(self.out)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".winnow-probe-"):
+                pass
+        except OSError as exc:
+            raise PydanticCustomError(
+                "out_not_writable",
+                "cannot write to output folder '{out}': {error}",
+                {"out": self.out, "error": exc.strerror or type(exc).__name__},
+            ) from None
+        return self
+
+
+def describe_errors(error: ValidationError, names: Mapping[str, str] | None = None) -> str:
+    """One line for all problems of a configuration, fields renamed through `names` (e.g. to the
+    CLI option that sets them)."""
+    names = names or {}
+    problems = []
+    for item in error.errors(include_url=False):
+        field = str(item["loc"][0]) if item["loc"] else ""
+        label = names.get(field, field)
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown option"
+        problems.append(f"{label}: {message}" if label else message)
+    return "; ".join(problems)

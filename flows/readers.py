@@ -1,0 +1,627 @@
+"""Readers of dump formats: files in, `RawPage`s and `Reject`s out, streamed. Prefect-free.
+
+Supported dumps: single HTML pages, plain-text dumps, WARC archives and JSON Lines from crawlers,
+each optionally gzip-compressed. The format comes from the content when the content is clear
+about it (gzip magic, a WARC header, a JSON object line, an HTML doctype) and from the file
+extension otherwise, so a lying or missing extension still reads right.
+
+Every input record comes out as exactly one `RawPage` or one `Reject`; a file that holds no
+record at all comes out as one `Reject` ("no_records"), so no input vanishes. Reject reasons:
+
+- ``unreadable_file``: the file cannot be opened or read (permissions, vanished, I/O error).
+- ``empty_file``: the file (after gunzipping) is empty or only whitespace.
+- ``no_records``: a WARC or JSONL file with no page records (e.g. only request records).
+- ``truncated_gzip``: the gzip stream ends early; records read before the cut are kept.
+- ``corrupt_gzip``: the gzip stream is damaged (bad CRC, bad header, garbage after it).
+- ``broken_warc_record``: a WARC record cannot be parsed or is cut short; reading stops there.
+- ``not_html``: a WARC response/resource whose content type is not HTML (images, robots.txt).
+- ``http_status_not_ok``: a WARC response whose HTTP status is not 2xx (redirects, 404s).
+- ``revisit_record``: a WARC revisit record; its payload is stored in an earlier record.
+- ``invalid_json``: a JSONL line that is not a JSON object.
+- ``missing_content``: a JSONL object without a string ``html``/``text``-like field.
+- ``empty_content``: a record whose content is empty or only whitespace.
+- ``binary_content``: NUL bytes or many control bytes (images, archives, UTF-16 without BOM).
+- ``undecodable_text``: no charset decodes the bytes strictly (BOM, UTF-8, declared, detected).
+  The one lenient case: UTF-8 with a few stray bytes among many valid non-ASCII characters is
+  decoded with U+FFFD for the strays and recorded as encoding "utf-8+replace".
+  Invalid UTF-8 in a JSONL line lands here too: JSON Lines are UTF-8 by definition.
+- ``page_too_large``: a page (or JSONL line) over ``max_page_bytes``; never decoded.
+
+`RawPage.encoding` is the Python codec that decoded the page ("utf-8", "cp1252", "utf-8-sig"
+for a UTF-8 BOM...); see `_decode` for the order charsets are tried in.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import gzip
+import json
+import os
+import re
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import takewhile
+from pathlib import Path
+from typing import Literal
+
+from charset_normalizer import from_bytes
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeadersParserException
+
+ContentType = Literal["html", "text"]
+
+DUMP_EXTENSIONS = {
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "txt",
+    ".warc": "warc",
+    ".jsonl": "jsonl",
+}
+"""Extensions picked up inside folders and globs (each also with `.gz` appended)."""
+
+SNIFF_BYTES = 8192  # head of a file used to detect its format
+META_SCAN_BYTES = 4096  # head of an HTML page searched for <meta charset>
+BINARY_SCAN_BYTES = 8192  # head of a page checked for binary bytes
+MAX_CONTROL_BYTE_RATIO = 0.1
+MIN_VALID_PER_INVALID_UTF8 = 10
+LENIENT_UTF8 = "utf-8+replace"  # encoding recorded when stray bytes became U+FFFD
+READ_CHUNK = 1 << 16
+
+GZIP_MAGIC = b"\x1f\x8b"
+HTML_MEDIA_TYPES = {"text/html", "application/xhtml+xml"}
+WARC_PAGE_RECORD_TYPES = {"response", "resource", "revisit"}
+# Byte order marks, longest first (the UTF-32 LE BOM starts with the UTF-16 LE one).
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# WHATWG: pages labelled latin-1 or ASCII are decoded as windows-1252.
+CODEC_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+# JSONL fields holding the page, in order of preference; None = HTML or text, decided by content.
+JSONL_CONTENT_FIELDS: tuple[tuple[str, ContentType | None], ...] = (
+    ("html", "html"),
+    ("raw_html", "html"),
+    ("text", "text"),
+    ("content", None),
+    ("body", None),
+)
+
+_GLOB_MAGIC = re.compile(r"[*?[]")
+_JSON_OBJECT_START = re.compile(rb'\{\s*"')
+_HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]", re.IGNORECASE)
+_HTML_TAG = re.compile(rb"<(?:html|head|body|title|meta|div|p|article|br)[\s/>]", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+# Control bytes that do not occur in text (tab, newlines, form feed and ESC are allowed).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\x0b\x0c\r\x1b")
+
+
+@dataclass(frozen=True, slots=True)
+class DumpFile:
+    """One input file and the root its `source` name is relative to."""
+
+    path: Path
+    root: Path
+    size: int
+
+    @property
+    def source(self) -> str:
+        """Path relative to the input root, POSIX style (what lands in the `source` column)."""
+        return self.path.relative_to(self.root).as_posix()
+
+
+@dataclass(frozen=True, slots=True)
+class RawPage:
+    source: str
+    record: int  # index inside a multi-record file, 0 otherwise
+    format: str  # dump format: "html" | "txt" | "warc" | "jsonl"
+    content_type: ContentType
+    content: str  # decoded text of the page (HTML or plain text)
+    raw_bytes: int  # size of the page's bytes before decoding
+    url: str | None = None
+    fetched: str | None = None  # ISO 8601 fetch time (WARC-Date), when the dump has one
+    encoding: str | None = None  # charset used to decode
+    extra: dict[str, str] = field(default_factory=dict)  # other JSONL fields, JSON-encoded
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    source: str
+    record: int
+    reason: str  # stable snake_case
+    detail: str
+
+
+def list_dumps(inputs: Sequence[str]) -> list[DumpFile]:
+    """Expand folders (recursive), single files and globs into dump files, sorted, deduplicated.
+
+    - A folder contributes every file below it with a dump extension (`DUMP_EXTENSIONS`, each
+      also with `.gz`), skipping hidden files and folders (name starts with "."); `source` is
+      relative to the folder.
+    - A glob (`*`, `?`, `[`; `**` recurses) follows the folder rule for what it matches; `source`
+      is relative to the glob's non-wildcard leading folder.
+    - A single file is taken whatever its extension (the reader sniffs its content); `source`
+      is its name.
+
+    Paths are absolute; a file reached through several inputs is listed once, with the root
+    of the first input that reached it. A missing path or a glob matching nothing raises
+    FileNotFoundError, so a typo fails fast instead of yielding an empty run.
+    """
+    found: dict[Path, DumpFile] = {}
+    for spec in inputs:
+        for dump in _expand_input(spec):
+            found.setdefault(dump.path, dump)
+    return sorted(found.values(), key=lambda dump: dump.path)
+
+
+def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[RawPage | Reject]:
+    """Every record of one dump file as a page or a reject; never raises for bad content.
+
+    `record` is 0 for single-page files, the 0-based line number for JSONL (blank lines are
+    skipped but counted), and for WARC the 0-based index among the file's response, resource
+    and revisit records (warcinfo, request and metadata records are not inputs). A reject for
+    a broken or cut-off part carries the index after the last record read. Files are streamed:
+    at most one page (`max_page_bytes`) is held in memory at a time.
+    """
+    if max_page_bytes < 1:
+        raise ValueError(f"max_page_bytes must be positive, got {max_page_bytes}")
+    next_record = 0
+    try:
+        with _DumpStream(dump.path) as stream:
+            head = stream.read(SNIFF_BYTES)
+        if len(head) < SNIFF_BYTES and not head.strip():
+            yield Reject(dump.source, 0, "empty_file", f"{len(head)} bytes, no content")
+            return
+        dump_format = _detect_format(dump.path.name, head)
+        with _DumpStream(dump.path) as stream:
+            for item in _READERS[dump_format](stream, dump.source, max_page_bytes):
+                next_record = item.record + 1
+                yield item
+    except _StreamError as error:
+        yield Reject(dump.source, next_record, error.reason, error.detail)
+        return
+    if next_record == 0:
+        yield Reject(dump.source, 0, "no_records", f"no page records in this {dump_format} file")
+
+
+# --- listing -------------------------------------------------------------------------------
+
+
+def _expand_input(spec: str) -> Iterator[DumpFile]:
+    if _GLOB_MAGIC.search(spec):
+        root = _glob_root(spec)
+        matches = sorted(Path(match) for match in glob.glob(spec, recursive=True))
+        if not matches:
+            raise FileNotFoundError(f"no files match the glob {spec!r}")
+        for match in matches:
+            if match.is_dir():
+                yield from _walk_folder(match, root)
+            elif match.is_file() and _is_dump_name(match.name):
+                yield _dump_file(match, root)
+        return
+    path = Path(spec)
+    if path.is_dir():
+        yield from _walk_folder(path, path)
+    elif path.is_file():
+        yield _dump_file(path, path.parent)
+    elif not path.exists():
+        raise FileNotFoundError(f"input not found: {spec}")
+    else:
+        raise ValueError(f"input is neither a file nor a folder: {spec}")
+
+
+def _glob_root(pattern: str) -> Path:
+    """The leading folders of a glob before its first wildcard part."""
+    literal = list(takewhile(lambda part: not _GLOB_MAGIC.search(part), Path(pattern).parts))
+    return Path(*literal) if literal else Path(".")
+
+
+def _walk_folder(folder: Path, root: Path) -> Iterator[DumpFile]:
+    def fail(error: OSError) -> None:
+        raise error
+
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=fail):
+        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if not name.startswith(".") and _is_dump_name(name) and path.is_file():
+                yield _dump_file(path, root)
+
+
+def _is_dump_name(name: str) -> bool:
+    return _format_from_name(name) is not None
+
+
+def _format_from_name(name: str) -> str | None:
+    lowered = name.lower().removesuffix(".gz")
+    return DUMP_EXTENSIONS.get(os.path.splitext(lowered)[1])
+
+
+def _dump_file(path: Path, root: Path) -> DumpFile:
+    absolute = Path(os.path.abspath(path))
+    return DumpFile(path=absolute, root=Path(os.path.abspath(root)), size=absolute.stat().st_size)
+
+
+# --- streams and format detection ----------------------------------------------------------
+
+
+class _StreamError(Exception):
+    """A read failure that ends a file: becomes one Reject with this reason."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+class _DumpStream:
+    """A dump file's bytes, gunzipped when the file starts with the gzip magic.
+
+    Read failures become `_StreamError`: warcio takes an EOFError (what gzip raises for a cut
+    file) for the normal end of an archive, which would silently drop the rest of the file.
+    `read` hands out the bytes decoded before a failure first and raises on the next call, so
+    the records before a cut survive.
+    """
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self._file = open(path, "rb")  # noqa: SIM115 - closed by close()/__exit__
+            is_gzip = self._file.peek(2)[:2] == GZIP_MAGIC
+        except OSError as error:
+            raise _as_stream_error(error) from error
+        self._stream = gzip.GzipFile(fileobj=self._file) if is_gzip else self._file
+        self._failure: _StreamError | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        """`size` bytes, fewer only at the end of the data; all of it when `size` < 0."""
+        self.raise_pending_failure()
+        chunks: list[bytes] = []
+        wanted = size
+        while wanted != 0:
+            try:
+                chunk = self._stream.read1(wanted if wanted > 0 else READ_CHUNK)
+            except (OSError, EOFError, zlib.error) as error:
+                self._failure = _as_stream_error(error)
+            if self._failure is not None:
+                if chunks:
+                    break
+                raise self._failure
+            if not chunk:
+                break
+            chunks.append(chunk)
+            wanted -= len(chunk) if wanted > 0 else 0
+        return b"".join(chunks)
+
+    def raise_pending_failure(self) -> None:
+        """Raise the failure that cut the last `read` short, if any."""
+        if self._failure is not None:
+            raise self._failure
+
+    def readline(self, size: int = -1) -> bytes:
+        self.raise_pending_failure()
+        try:
+            return self._stream.readline(size)
+        except (OSError, EOFError, zlib.error) as error:
+            raise _as_stream_error(error) from error
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def close(self) -> None:
+        self._stream.close()
+        self._file.close()
+
+    def __enter__(self) -> _DumpStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _as_stream_error(error: OSError | EOFError | zlib.error) -> _StreamError:
+    if isinstance(error, EOFError):
+        return _StreamError("truncated_gzip", f"gzip stream cut short: {error}")
+    if isinstance(error, gzip.BadGzipFile | zlib.error):
+        return _StreamError("corrupt_gzip", f"damaged gzip stream: {error}")
+    return _StreamError("unreadable_file", f"{type(error).__name__}: {error.strerror or error}")
+
+
+def _detect_format(name: str, head: bytes) -> str:
+    """Content that is clear about its format wins over the extension; the extension wins over
+    weak hints; an unknown extension falls back to HTML if tags show up, else plain text."""
+    sample = head.removeprefix(codecs.BOM_UTF8).lstrip()
+    if sample.startswith(b"WARC/"):
+        return "warc"
+    if _JSON_OBJECT_START.match(sample):
+        return "jsonl"
+    if _HTML_START.match(sample):
+        return "html"
+    by_name = _format_from_name(name)
+    if by_name is not None:
+        return by_name
+    return "html" if _HTML_TAG.search(sample) else "txt"
+
+
+# --- format readers ------------------------------------------------------------------------
+
+
+def _read_document(
+    stream: _DumpStream, source: str, max_page_bytes: int, *, dump_format: str
+) -> Iterator[RawPage | Reject]:
+    """A single-page file: an HTML page or a plain-text dump."""
+    data = stream.read(max_page_bytes + 1)
+    if len(data) > max_page_bytes:
+        yield _too_large(source, 0, max_page_bytes)
+        return
+    stream.raise_pending_failure()
+    content_type: ContentType = "html" if dump_format == "html" else "text"
+    yield _page_from_bytes(
+        data, source=source, record=0, dump_format=dump_format, content_type=content_type
+    )
+
+
+def _read_warc(stream: _DumpStream, source: str, max_page_bytes: int) -> Iterator[RawPage | Reject]:
+    records = iter(ArchiveIterator(stream))
+    index = 0
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except (ArchiveLoadFailed, StatusAndHeadersParserException, ValueError) as error:
+            detail = " ".join(str(error).split())[:200]
+            yield Reject(source, index, "broken_warc_record", f"unparseable record: {detail}")
+            return
+        if record.rec_type in WARC_PAGE_RECORD_TYPES:
+            yield _page_from_warc_record(record, source, index, max_page_bytes)
+            index += 1
+
+
+def _page_from_warc_record(
+    record: ArcWarcRecord, source: str, index: int, max_page_bytes: int
+) -> RawPage | Reject:
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    if record.rec_type == "revisit":
+        refers_to = record.rec_headers.get_header("WARC-Refers-To-Target-URI") or url
+        return Reject(source, index, "revisit_record", f"payload stored with {refers_to}")
+    http = record.http_headers
+    if http is not None and not http.get_statuscode().startswith("2"):
+        return Reject(source, index, "http_status_not_ok", f"HTTP {http.statusline}")
+    header = (http or record.rec_headers).get_header("Content-Type") or ""
+    media_type = header.split(";", 1)[0].strip().lower()
+    if media_type and media_type not in HTML_MEDIA_TYPES:
+        return Reject(source, index, "not_html", f"content type {media_type}")
+    body = record.content_stream().read(max_page_bytes + 1)
+    if len(body) > max_page_bytes:
+        return _too_large(source, index, max_page_bytes)
+    missing = _drain(record.raw_stream)
+    if missing:
+        return Reject(
+            source,
+            index,
+            "broken_warc_record",
+            f"record ends {missing} bytes short of its Content-Length",
+        )
+    if not media_type and not _HTML_TAG.search(body[:SNIFF_BYTES]):
+        return Reject(source, index, "not_html", "no content type and no HTML tags")
+    charset = _HEADER_CHARSET.search(header)
+    return _page_from_bytes(
+        body,
+        source=source,
+        record=index,
+        dump_format="warc",
+        content_type="html",
+        declared_charset=charset.group(1) if charset else None,
+        url=url,
+        fetched=record.rec_headers.get_header("WARC-Date"),
+    )
+
+
+def _drain(raw_stream) -> int:
+    """Read a record to its end; return how many bytes its Content-Length promised but the
+    file did not have (a cut uncompressed WARC)."""
+    while raw_stream.read(READ_CHUNK):
+        pass
+    return getattr(raw_stream, "limit", 0)
+
+
+def _read_jsonl(
+    stream: _DumpStream, source: str, max_page_bytes: int
+) -> Iterator[RawPage | Reject]:
+    line_number = 0
+    while line := stream.readline(max_page_bytes + 1):
+        if line_number == 0:
+            line = line.removeprefix(codecs.BOM_UTF8)
+        if len(line.rstrip(b"\r\n")) > max_page_bytes:
+            if not line.endswith(b"\n"):
+                _skip_rest_of_line(stream)
+            yield _too_large(source, line_number, max_page_bytes)
+        elif line.strip():
+            yield _page_from_json_line(line, source, line_number)
+        line_number += 1
+
+
+def _skip_rest_of_line(stream: _DumpStream) -> None:
+    while (chunk := stream.readline(READ_CHUNK)) and not chunk.endswith(b"\n"):
+        pass
+
+
+def _page_from_json_line(line: bytes, source: str, line_number: int) -> RawPage | Reject:
+    try:
+        item = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        return Reject(
+            source,
+            line_number,
+            "undecodable_text",
+            f"line is not UTF-8 (byte {error.start}): JSON Lines must be UTF-8",
+        )
+    except json.JSONDecodeError as error:
+        return Reject(source, line_number, "invalid_json", f"{error.msg} at column {error.colno}")
+    if not isinstance(item, dict):
+        return Reject(
+            source,
+            line_number,
+            "invalid_json",
+            f"line is a JSON {type(item).__name__}, expected an object",
+        )
+    found = next(
+        ((key, kind) for key, kind in JSONL_CONTENT_FIELDS if isinstance(item.get(key), str)),
+        None,
+    )
+    if found is None:
+        fields = ", ".join(key for key, _ in JSONL_CONTENT_FIELDS)
+        return Reject(source, line_number, "missing_content", f"no string field among {fields}")
+    key, content_type = found
+    content: str = item.pop(key)
+    if not content.strip():
+        return Reject(source, line_number, "empty_content", f"field {key!r} is blank")
+    if content_type is None:
+        content_type = "html" if _HTML_TAG.search(content[:SNIFF_BYTES].encode()) else "text"
+    url = item.pop("url") if isinstance(item.get("url"), str) else None
+    return RawPage(
+        source=source,
+        record=line_number,
+        format="jsonl",
+        content_type=content_type,
+        content=content,
+        raw_bytes=len(content.encode("utf-8")),
+        url=url,
+        encoding="utf-8",
+        extra={name: json.dumps(value, ensure_ascii=False) for name, value in item.items()},
+    )
+
+
+_READERS = {
+    "html": partial(_read_document, dump_format="html"),
+    "txt": partial(_read_document, dump_format="txt"),
+    "warc": _read_warc,
+    "jsonl": _read_jsonl,
+}
+
+
+# --- pages from bytes ----------------------------------------------------------------------
+
+
+def _too_large(source: str, record: int, max_page_bytes: int) -> Reject:
+    return Reject(source, record, "page_too_large", f"over max_page_bytes={max_page_bytes}")
+
+
+def _page_from_bytes(
+    data: bytes,
+    *,
+    source: str,
+    record: int,
+    dump_format: str,
+    content_type: ContentType,
+    declared_charset: str | None = None,
+    url: str | None = None,
+    fetched: str | None = None,
+) -> RawPage | Reject:
+    if not data.strip():
+        return Reject(source, record, "empty_content", f"{len(data)} bytes, only whitespace")
+    binary = _binary_evidence(data)
+    if binary:
+        return Reject(source, record, "binary_content", binary)
+    meta_charset = _META_CHARSET.search(data[:META_SCAN_BYTES]) if content_type == "html" else None
+    decoded = _decode(
+        data, declared_charset, meta_charset.group(1).decode() if meta_charset else None
+    )
+    if decoded is None:
+        return Reject(
+            source,
+            record,
+            "undecodable_text",
+            "not valid in the declared charset, UTF-8 or any detected charset",
+        )
+    content, encoding = decoded
+    return RawPage(
+        source=source,
+        record=record,
+        format=dump_format,
+        content_type=content_type,
+        content=content,
+        raw_bytes=len(data),
+        url=url,
+        fetched=fetched,
+        encoding=encoding,
+    )
+
+
+def _binary_evidence(data: bytes) -> str | None:
+    """Why the bytes look binary rather than text, or None. UTF-16/32 with a BOM is text."""
+    head = data[:BINARY_SCAN_BYTES]
+    if any(head.startswith(bom) for bom, _ in BOMS):
+        return None
+    if b"\x00" in head:
+        return "NUL bytes in the first bytes"
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    if control > MAX_CONTROL_BYTE_RATIO * len(head):
+        return f"{control} control bytes in the first {len(head)}"
+    return None
+
+
+def _decode(
+    data: bytes, header_charset: str | None, meta_charset: str | None
+) -> tuple[str, str] | None:
+    """Text and the codec that decoded it, or None when nothing does.
+
+    Order: BOM; UTF-8 if the bytes hold non-ASCII and are valid or nearly valid UTF-8 (pages
+    labelled latin-1 but written in UTF-8 are common, and so are UTF-8 pages with a few stray
+    bytes, while UTF-8-looking non-ASCII is almost never anything else); the HTTP header
+    charset; <meta charset>; UTF-8; charset detection.
+    """
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            return _strict_decode(data, codec)
+    if not data.isascii() and (decoded := _decode_mostly_utf8(data)):
+        return decoded
+    for label, from_meta in ((header_charset, False), (meta_charset, True)):
+        codec = _codec_for(label, from_meta=from_meta)
+        if codec and (decoded := _strict_decode(data, codec)):
+            return decoded
+    if decoded := _strict_decode(data, "utf-8"):
+        return decoded
+    best = from_bytes(data).best()
+    return _strict_decode(data, best.encoding) if best is not None else None
+
+
+def _decode_mostly_utf8(data: bytes) -> tuple[str, str] | None:
+    """UTF-8, strictly if possible; else with U+FFFD for the invalid bytes when there are at
+    least `MIN_VALID_PER_INVALID_UTF8` valid non-ASCII characters per invalid sequence."""
+    if decoded := _strict_decode(data, "utf-8"):
+        return decoded
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid_non_ascii = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
+    if valid_non_ascii >= MIN_VALID_PER_INVALID_UTF8 * invalid:
+        return text, LENIENT_UTF8
+    return None
+
+
+def _codec_for(label: str | None, *, from_meta: bool) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        return None
+    # WHATWG: a <meta> cannot truthfully declare UTF-16/32 (it would not be readable as ASCII).
+    if from_meta and name.startswith(("utf-16", "utf-32")):
+        return "utf-8"
+    return CODEC_ALIASES.get(name, name)
+
+
+def _strict_decode(data: bytes, codec: str) -> tuple[str, str] | None:
+    try:
+        return data.decode(codec), codec
+    except (UnicodeDecodeError, LookupError):
+        return None

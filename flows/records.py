@@ -1,0 +1,241 @@
+"""Parquet layout of the output: explicit schemas, row builders and an atomic part writer.
+
+Prefect-free. Every batch writes exactly one records part and one rejects part, even when a part
+has no rows: a valid zero-row file keeps the schema discoverable and keeps readers that fail on
+an empty glob (DuckDB's `read_parquet('OUT/rejects/*.parquet')`) working on clean runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cleaners.document import Cleaned
+from flows.readers import RawPage, Reject
+
+SCHEMA_VERSION = 1
+RECORDS_DIR = "records"
+REJECTS_DIR = "rejects"
+DEFAULT_ROW_GROUP_ROWS = 500
+
+REMOVAL_TYPE = pa.struct(
+    [
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("cleaner", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+    ]
+)
+# "element" is the item name Parquet's compliant list layout uses, so schemas survive a round trip.
+REMOVED_TYPE = pa.list_(pa.field("element", REMOVAL_TYPE, nullable=False))
+TIMESTAMP_TYPE = pa.timestamp("us", tz="UTC")
+
+RECORD_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("record", pa.int32(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("format", pa.string(), nullable=False),
+        pa.field("content_type", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("author", pa.string()),
+        pa.field("published", pa.string()),
+        pa.field("site", pa.string()),
+        pa.field("language", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("removed", REMOVED_TYPE, nullable=False),
+        pa.field("raw_chars", pa.int64(), nullable=False),
+        pa.field("text_chars", pa.int64(), nullable=False),
+        pa.field("content_sha1", pa.string(), nullable=False),
+        pa.field("fetched", pa.string()),
+        pa.field("encoding", pa.string()),
+        # Other JSONL fields as the reader gives them: field name -> JSON-encoded value.
+        pa.field("extra", pa.map_(pa.string(), pa.string()), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("processed_at", TIMESTAMP_TYPE, nullable=False),
+        pa.field("schema_version", pa.int16(), nullable=False),
+    ]
+)
+
+REJECT_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("record", pa.int32(), nullable=False),
+        pa.field("format", pa.string()),  # unknown when the reader rejects the file itself
+        pa.field("url", pa.string()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("processed_at", TIMESTAMP_TYPE, nullable=False),
+        pa.field("schema_version", pa.int16(), nullable=False),
+    ]
+)
+
+Row = dict[str, Any]
+
+
+def doc_id(source: str, record: int) -> str:
+    """Stable id of one input record, the same on every run over the same input tree."""
+    return hashlib.sha1(f"{source}\0{record}".encode()).hexdigest()[:16]
+
+
+def record_row(page: RawPage, cleaned: Cleaned, *, run_id: str, processed_at: datetime) -> Row:
+    """One RECORD_SCHEMA row. `published` comes from the page's metadata only, never from the
+    fetch time; `url` falls back to what the cleaner found (canonical link) when the dump has none.
+    """
+    meta = cleaned.meta
+    return {
+        "doc_id": doc_id(page.source, page.record),
+        "source": page.source,
+        "record": page.record,
+        "url": page.url or meta.url,
+        "format": page.format,
+        "content_type": page.content_type,
+        "title": meta.title,
+        "author": meta.author,
+        "published": meta.published,
+        "site": meta.site,
+        "language": meta.language,
+        "text": cleaned.text,
+        "removed": [
+            {"text": r.block.text, "cleaner": r.cleaner, "reason": r.reason}
+            for r in cleaned.removed
+        ],
+        "raw_chars": len(page.content),
+        "text_chars": len(cleaned.text),
+        "content_sha1": hashlib.sha1(cleaned.text.encode()).hexdigest(),
+        "fetched": page.fetched,
+        "encoding": page.encoding,
+        "extra": dict(page.extra),
+        "run_id": run_id,
+        "processed_at": processed_at,
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def reader_reject_row(reject: Reject, *, run_id: str, processed_at: datetime) -> Row:
+    """One REJECT_SCHEMA row for an input the reader could not turn into a page."""
+    return {
+        "source": reject.source,
+        "record": reject.record,
+        "format": None,
+        "url": None,
+        "reason": reject.reason,
+        "detail": reject.detail,
+        "run_id": run_id,
+        "processed_at": processed_at,
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def page_reject_row(
+    page: RawPage, *, reason: str, detail: str, run_id: str, processed_at: datetime
+) -> Row:
+    """One REJECT_SCHEMA row for a page that was read but yielded no record."""
+    return {
+        "source": page.source,
+        "record": page.record,
+        "format": page.format,
+        "url": page.url,
+        "reason": reason,
+        "detail": detail,
+        "run_id": run_id,
+        "processed_at": processed_at,
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def part_name(run_id: str, batch_no: int) -> str:
+    return f"part-{run_id}-{batch_no:05d}.parquet"
+
+
+class PartWriter:
+    """Writes one Parquet part atomically: rows go to a hidden temporary file in the target
+    directory (ignored by pyarrow.dataset and by `*.parquet` globs), flushed every
+    `row_group_rows` rows so memory stays flat, and the file is renamed to its final name only
+    when the `with` block exits cleanly. On an exception the temporary file is deleted.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        schema: pa.Schema,
+        *,
+        run_id: str,
+        batch_no: int,
+        row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
+    ) -> None:
+        if not run_id or any(c in run_id for c in "/\\\0") or run_id.startswith("."):
+            raise ValueError(f"run_id must be a plain file-name fragment, got {run_id!r}")
+        if batch_no < 0:
+            raise ValueError(f"batch_no must be >= 0, got {batch_no}")
+        if row_group_rows < 1:
+            raise ValueError(f"row_group_rows must be >= 1, got {row_group_rows}")
+        self.schema = schema
+        self.row_group_rows = row_group_rows
+        self.path = Path(directory) / part_name(run_id, batch_no)
+        self.temp_path = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        self.rows_written = 0
+        self._names = frozenset(schema.names)
+        self._required = [f.name for f in schema if not f.nullable]
+        self._buffer: list[Row] = []
+        self._writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> Self:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = pq.ParquetWriter(self.temp_path, self.schema, compression="zstd")
+        return self
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        if self._writer is None:
+            raise RuntimeError("PartWriter.write called outside its `with` block")
+        if row.keys() != self._names:
+            raise ValueError(
+                f"row columns differ from the schema: missing {sorted(self._names - row.keys())},"
+                f" unexpected {sorted(row.keys() - self._names)}"
+            )
+        self._buffer.append(dict(row))
+        if len(self._buffer) >= self.row_group_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+        # pyarrow does not enforce nullability; a null in a required column must not be written.
+        for name in self._required:
+            if table.column(name).null_count:
+                raise ValueError(f"null in non-nullable column {name!r}")
+        assert self._writer is not None
+        self._writer.write_table(table)
+        self.rows_written += table.num_rows
+        self._buffer.clear()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._writer is not None
+        try:
+            try:
+                if exc is None:
+                    self._flush()
+            finally:
+                self._writer.close()
+            if exc is None:
+                os.replace(self.temp_path, self.path)
+        finally:
+            self._writer = None
+            self._buffer.clear()
+            self.temp_path.unlink(missing_ok=True)

@@ -1,0 +1,106 @@
+"""What a clean run did, as terminal text and as Markdown for the Prefect artifact. Prefect-free."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from flows.batch import BatchReport
+from flows.records import RECORDS_DIR, REJECTS_DIR
+
+TOP_REASONS = 10
+# Log records carrying this attribute are progress lines the CLI prints as they are.
+PROGRESS_FLAG = "winnow_progress"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """The summed report of a run plus what only the flow knows (batches, wall time)."""
+
+    run_id: str
+    out: str
+    files: int
+    batches: int
+    failed_batches: int
+    report: BatchReport
+    wall_seconds: float
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.report.inputs / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+
+def batch_line(position: int, total: int, report: BatchReport) -> str:
+    """Progress line for one finished batch; `position` counts finished batches from 1."""
+    return (
+        f"batch {position}/{total}: {report.records} records, {report.rejects} rejects"
+        f" ({report.files} files, {report.seconds:.1f} s)"
+    )
+
+
+def failed_batch_line(position: int, total: int, files: int, error: str) -> str:
+    return f"batch {position}/{total}: FAILED, {files} files recorded as batch_failed ({error})"
+
+
+def _top(counts: Counter[str], limit: int = TOP_REASONS) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def format_summary(summary: RunSummary) -> str:
+    """Plain-text summary for the terminal."""
+    report = summary.report
+    lines = [
+        f"run {summary.run_id}: {summary.files} files in {summary.batches} batches"
+        + (f", {summary.failed_batches} FAILED" if summary.failed_batches else ""),
+        f"inputs {report.inputs} = records {report.records} + rejects {report.rejects}",
+        f"{summary.wall_seconds:.1f} s, {summary.docs_per_second:.1f} docs/s",
+    ]
+    if report.removals:
+        lines.append(f"removals by reason (top {TOP_REASONS}):")
+        lines += [f"  {count:>8}  {reason}" for reason, count in _top(report.removals)]
+    if report.reject_reasons:
+        lines.append("rejects by reason:")
+        lines += [
+            f"  {count:>8}  {reason}" for reason, count in _top(report.reject_reasons, limit=100)
+        ]
+    lines.append(f"records: {summary.out}/{RECORDS_DIR}")
+    lines.append(f"rejects: {summary.out}/{REJECTS_DIR}")
+    return "\n".join(lines)
+
+
+def _markdown_table(header: tuple[str, str], rows: list[tuple[str, int]]) -> list[str]:
+    return [
+        f"| {header[0]} | {header[1]} |",
+        "| --- | ---: |",
+        *(f"| `{reason}` | {count} |" for reason, count in rows),
+    ]
+
+
+def summary_markdown(summary: RunSummary, inputs: list[str]) -> str:
+    """Markdown for the run's Prefect artifact."""
+    report = summary.report
+    lines = [
+        f"# Clean run `{summary.run_id}`",
+        "",
+        "| | |",
+        "| --- | ---: |",
+        f"| inputs (records + rejects) | {report.inputs} |",
+        f"| records | {report.records} |",
+        f"| rejects | {report.rejects} |",
+        f"| files | {summary.files} |",
+        f"| batches | {summary.batches} |",
+        f"| failed batches | {summary.failed_batches} |",
+        f"| wall time | {summary.wall_seconds:.1f} s |",
+        f"| docs/s | {summary.docs_per_second:.1f} |",
+        "",
+        "Inputs: " + ", ".join(f"`{item}`" for item in inputs),
+        "",
+        f"Output: `{summary.out}/{RECORDS_DIR}`, `{summary.out}/{REJECTS_DIR}`",
+    ]
+    if report.removals:
+        lines += ["", f"## Removals by reason (top {TOP_REASONS})", ""]
+        lines += _markdown_table(("reason", "blocks"), _top(report.removals))
+    if report.reject_reasons:
+        lines += ["", "## Rejects by reason", ""]
+        lines += _markdown_table(("reason", "inputs"), _top(report.reject_reasons, limit=100))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,142 @@
+import pytest
+from cleaner_samples import BUS_PARAGRAPHS, FRENCH, GERMAN
+
+from cleaners.api import clean_html, clean_text
+from cleaners.document import Cleaned
+
+ARTICLE_TEXT = "\n\n".join(BUS_PARAGRAPHS)
+
+DUMP = "\n".join(
+    [
+        "Skip to content",
+        "Menu",
+        "Local",
+        "Transport",
+        "Council expands bus network",
+        "By Jane Doe",
+        "Published: March 3, 2024",
+        "Share on Facebook",
+        BUS_PARAGRAPHS[0],
+        BUS_PARAGRAPHS[1],
+        "Read more: Tram line delayed again",
+        BUS_PARAGRAPHS[2],
+        BUS_PARAGRAPHS[3],
+        "12 comments",
+        "Tram fan: Great news for the north!",
+        "Leave a Reply",
+        "Back to top",
+    ]
+)
+
+HTML_HEAD = """<head><title>Council expands bus network | Example Times</title>
+<meta name="author" content="Jane Doe">
+<meta property="article:published_time" content="2024-03-03">
+<meta property="og:site_name" content="Example Times"></head>"""
+
+ARTICLE_HTML = (
+    f'<!DOCTYPE html><html lang="en">{HTML_HEAD}<body>'
+    '<nav><a href="/">Home</a> <a href="/local">Local</a></nav>'
+    "<article><h1>Council expands bus network</h1>"
+    + "".join(f"<p>{p}</p>" for p in BUS_PARAGRAPHS)
+    + "<h2>Related articles</h2><ul><li>Tram line delayed again after a signal failure</li>"
+    "<li>New cycle lanes open along the river</li></ul>"
+    '<div id="respond"><h3>Leave a Reply</h3>'
+    "<p>Your email address will not be published. Required fields are marked.</p></div>"
+    "</article><footer>Example Times, 1 Example Street</footer></body></html>"
+)
+
+FALLBACK_HTML = (
+    '<html lang="fr"><head><title>Titre secret de la page</title>'
+    "<script>var tracking = 1;</script></head><body>"
+    '<div class="comments"><div>Skip to content</div><div>Share this article</div>'
+    "<div>Note visible numéro un</div><div>Note visible numéro deux</div></div>"
+    "</body></html>"
+)
+
+
+def reasons(cleaned: Cleaned) -> dict[str, str]:
+    return {r.block.text: r.reason for r in cleaned.removed}
+
+
+def test_clean_text_end_to_end():
+    cleaned = clean_text(DUMP, url="https://example.com/bus")
+
+    assert cleaned.text == ARTICLE_TEXT
+    meta = cleaned.meta
+    assert (meta.url, meta.title, meta.author, meta.published, meta.language) == (
+        "https://example.com/bus",
+        "Council expands bus network",
+        "Jane Doe",
+        "March 3, 2024",
+        "en",
+    )
+    got = reasons(cleaned)
+    assert got["Read more: Tram line delayed again"] == "read_more_teaser"
+    assert got["12 comments"] in {"tail_marker", "engagement_counter"}
+    assert got["Leave a Reply"] == "after_tail_marker"
+    assert got["By Jane Doe"] == "byline"
+
+
+def test_clean_html_uses_trafilatura_content_and_metadata():
+    cleaned = clean_html(ARTICLE_HTML, url="https://example.com/bus")
+
+    assert cleaned.text == ARTICLE_TEXT
+    meta = cleaned.meta
+    assert meta.url == "https://example.com/bus"
+    assert meta.title == "Council expands bus network"
+    assert meta.author == "Jane Doe"
+    assert meta.published == "2024-03-03"
+    assert meta.site == "Example Times"
+    assert meta.language == "en"
+
+
+def test_clean_html_drops_related_list_and_reply_form_in_the_article():
+    cleaned = clean_html(ARTICLE_HTML)
+
+    got = reasons(cleaned)
+    assert got["Council expands bus network"] == "title_echo"
+    assert got["Related articles"] == "tail_marker"
+    assert got["Tram line delayed again after a signal failure"] == "after_tail_marker"
+    assert got["Leave a Reply"] == "after_tail_marker"
+    for gone in ("Related", "cycle lanes", "Leave a Reply", "email address", "Example Street"):
+        assert gone not in cleaned.text
+
+
+def test_clean_html_falls_back_to_visible_text_and_text_cleaners():
+    cleaned = clean_html(FALLBACK_HTML)
+
+    assert cleaned.text == "Note visible numéro un\n\nNote visible numéro deux"
+    assert reasons(cleaned) == {
+        "Skip to content": "navigation_line",
+        "Share this article": "share_or_account_prompt",
+    }
+    assert "Titre secret" not in cleaned.text
+    assert "tracking" not in cleaned.text
+    assert cleaned.meta.language == "fr"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [(ARTICLE_TEXT, "en"), (GERMAN, "de"), (FRENCH, "fr")]
+)
+def test_clean_text_guesses_the_language(text, language):
+    assert clean_text(text).meta.language == language
+
+
+def test_clean_html_takes_the_language_from_html_lang_over_the_text():
+    html = ARTICLE_HTML.replace('<html lang="en">', '<html lang="de-AT">')
+
+    assert clean_html(html).meta.language == "de"
+
+
+def test_clean_html_guesses_the_language_without_html_lang():
+    body = "".join(f"<p>{sentence}.</p>" for sentence in GERMAN.split(". "))
+    html = f"<html><head><title>Busnetz</title></head><body><article>{body}</article></body></html>"
+
+    assert clean_html(html).meta.language == "de"
+
+
+def test_custom_cleaner_set_is_used():
+    cleaned = clean_text(DUMP, cleaners=())
+
+    assert cleaned.removed == ()
+    assert cleaned.text == "\n\n".join(DUMP.split("\n"))

@@ -1,0 +1,120 @@
+import pytest
+from cleaner_samples import BUS_PARAGRAPHS
+
+from cleaners.html import html_document
+
+HEAD = """<head><title>Council expands bus network | Example Times</title>
+<meta name="author" content="Jane Doe">
+<meta property="article:published_time" content="2024-03-03">
+<meta property="og:site_name" content="Example Times"></head>"""
+
+
+def page(body: str, *, lang: str = "en-GB", head: str = HEAD) -> str:
+    return f'<!DOCTYPE html><html lang="{lang}">{head}<body>{body}</body></html>'
+
+
+ARTICLE = page(
+    '<nav><a href="/">Home</a> <a href="/local">Local navigation link</a></nav>'
+    "<article><h1>Council expands bus network</h1>"
+    + "".join(f"<p>{p}</p>" for p in BUS_PARAGRAPHS)
+    + "</article><footer>Footer imprint and contact details</footer>"
+)
+
+COMMENTS_ONLY = page(
+    '<div class="comments"><div>Visible note one for readers</div>'
+    "<div>Visible note two for readers</div></div>"
+    "<script>window.secretScript = true;</script>",
+    lang="de",
+    head="<head><title>Secret page title</title><style>.x { color: red }</style></head>",
+)
+"""Trafilatura extracts nothing from a page whose only text sits in a comments container."""
+
+
+def texts(document):
+    return [b.text for b in document.blocks]
+
+
+def test_article_blocks_come_from_the_main_content():
+    document = html_document(ARTICLE, url="https://example.com/bus")
+
+    assert document.origin == "html"
+    assert texts(document) == ["Council expands bus network", *BUS_PARAGRAPHS]
+    assert [b.kind for b in document.blocks] == ["heading"] + ["paragraph"] * 4
+    assert [b.index for b in document.blocks] == list(range(5))
+
+
+def test_metadata_comes_from_title_and_meta_tags():
+    meta = html_document(ARTICLE, url="https://example.com/bus").meta
+
+    assert meta.url == "https://example.com/bus"
+    assert meta.title == "Council expands bus network"
+    assert meta.author == "Jane Doe"
+    assert meta.published == "2024-03-03"
+    assert meta.site == "Example Times"
+    assert meta.language == "en"
+
+
+def test_block_kinds_and_inline_markup():
+    body = (
+        f"<article><h2>Timetable</h2><p>{BUS_PARAGRAPHS[0]}</p>"
+        '<p>The <b>bus</b>es run <a href="/x">every</a> ten<br>minutes on week<i>days</i>.</p>'
+        "<ul><li>Northern line<ul><li>Stop A</li><li>Stop B</li></ul></li>"
+        "<li>Southern line</li></ul>"
+        "<table><tr><th>Stop</th><th>Minutes</th></tr><tr><td>Central</td><td>0</td></tr></table>"
+        f"<blockquote>We are delighted, the mayor said.</blockquote><p>{BUS_PARAGRAPHS[1]}</p>"
+        "</article>"
+    )
+
+    blocks = [(b.kind, b.text) for b in html_document(page(body)).blocks]
+
+    assert blocks == [
+        ("heading", "Timetable"),
+        ("paragraph", BUS_PARAGRAPHS[0]),
+        ("paragraph", "The buses run every ten minutes on weekdays."),
+        ("list_item", "Northern line"),
+        ("list_item", "Stop A"),
+        ("list_item", "Stop B"),
+        ("list_item", "Southern line"),
+        ("table", "Stop | Minutes"),
+        ("table", "Central | 0"),
+        ("quote", "We are delighted, the mayor said."),
+        ("paragraph", BUS_PARAGRAPHS[1]),
+    ]
+
+
+def test_page_without_main_content_falls_back_to_visible_text():
+    document = html_document(COMMENTS_ONLY)
+
+    assert document.origin == "text"
+    assert texts(document) == ["Visible note one for readers", "Visible note two for readers"]
+    assert {b.kind for b in document.blocks} == {"line"}
+
+
+def test_fallback_text_has_no_head_script_or_style_text():
+    joined = " ".join(texts(html_document(COMMENTS_ONLY)))
+
+    assert "Secret page title" not in joined
+    assert "secretScript" not in joined
+    assert "color" not in joined
+
+
+def test_fallback_keeps_url_and_declared_language():
+    meta = html_document(COMMENTS_ONLY, url="https://example.com/c").meta
+
+    assert (meta.url, meta.language) == ("https://example.com/c", "de")
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<html><body></body></html>"])
+def test_empty_pages_give_an_empty_text_document(html):
+    document = html_document(html)
+
+    assert document.origin == "text"
+    assert document.blocks == ()
+
+
+@pytest.mark.parametrize(
+    ("lang", "language"),
+    [("en-GB", "en"), ("DE", "de"), ("pt_BR", "pt"), ("fil", "fil"), ("", None), ("12", None)],
+)
+def test_declared_language_is_the_primary_subtag_of_html_lang(lang, language):
+    assert html_document(page(f"<p>{BUS_PARAGRAPHS[0]}</p>", lang=lang)).meta.language == language

@@ -1,0 +1,141 @@
+import pytest
+from cleaner_samples import BUS_PARAGRAPHS, doc
+
+from cleaners.rules.metadata import Bylines, DateLines, SourceLines
+
+
+def single(removals):
+    assert len(removals) == 1, removals
+    r = removals[0]
+    return r.reason, r.moves_to, r.value
+
+
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        ("By Jane Doe", "Jane Doe"),
+        ("by Jane Doe", "Jane Doe"),
+        ("Written by Jane Doe | Published March 3, 2024", "Jane Doe"),
+        ("Posted by Jane Doe", "Jane Doe"),
+        ("By Jane Doe and John Roe", "Jane Doe and John Roe"),
+        ("Von Hans Müller", "Hans Müller"),
+        ("Autor: Hans Müller", "Hans Müller"),
+        ("Par Marie Dupont", "Marie Dupont"),
+    ],
+)
+def test_byline_moves_to_author(line, author):
+    removals = Bylines().judge(doc(BUS_PARAGRAPHS[0], line, BUS_PARAGRAPHS[1]))
+
+    assert single(removals) == ("byline", "author", author)
+    assert removals[0].block.text == line
+    assert removals[0].cleaner == "bylines"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By the end of the year the company had hired two hundred people in the south.",
+        "By the river",
+        "Written by the editorial team",
+        "By then, nobody was listening.",
+        "Apples and oranges for breakfast",
+        *BUS_PARAGRAPHS,
+    ],
+)
+def test_sentences_starting_with_by_are_not_bylines(line):
+    assert Bylines().judge(doc(line)) == []
+
+
+def test_name_for_publication_sign_off_after_the_text_moves_to_author():
+    removals = Bylines().judge(doc(*BUS_PARAGRAPHS[:2], "Dr. Jane Doe for Example News"))
+
+    assert single(removals) == ("byline", "author", "Dr. Jane Doe")
+
+
+@pytest.mark.parametrize("heading", ["Ten Recipes for Summer", "A Guide for Beginners"])
+def test_title_case_heading_with_for_is_not_a_byline(heading):
+    assert Bylines().judge(doc(heading, *BUS_PARAGRAPHS[:2])) == []
+    assert Bylines().judge(doc(BUS_PARAGRAPHS[0], heading, BUS_PARAGRAPHS[1])) == []
+
+
+def test_byline_word_limit_is_configurable():
+    line = "By Jane Doe"
+    assert Bylines(max_words=3).judge(doc(line)) != []
+    assert Bylines(max_words=2).judge(doc(line)) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "site"),
+    [
+        ("Source: Example News", "source_line", "Example News"),
+        ("Quelle: Beispiel Zeitung", "source_line", "Beispiel Zeitung"),
+        ("Publication: Journal of Example Studies Volume: 12 Issue: 3", "publication_line",
+         "Journal of Example Studies"),
+        ("Published in: The Example Review", "publication_line", "The Example Review"),
+    ],
+)  # fmt: skip
+def test_source_and_publication_lines_move_to_site(line, reason, site):
+    removals = SourceLines().judge(doc(*BUS_PARAGRAPHS, line))
+
+    assert single(removals) == (reason, "site", site)
+    assert removals[0].block.text == line
+
+
+def test_long_source_line_goes_but_is_not_a_site():
+    line = "Source: based on reporting by our correspondents in three cities and agency copy"
+
+    assert single(SourceLines().judge(doc(line))) == ("source_line", None, None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The main source of the river is a small lake high in the mountains, far to the north.",
+        "Sources close to the mayor said the vote would be postponed.",
+        "Source: " + "the figures come from a survey of farmers in the region " * 3,
+    ],
+)
+def test_prose_about_sources_stays(line):
+    assert SourceLines().judge(doc(line)) == []
+
+
+@pytest.mark.parametrize("kwargs", [{"max_site_words": 0}, {"max_site_words": 30, "max_words": 20}])
+def test_source_lines_rejects_invalid_settings(kwargs):
+    with pytest.raises(ValueError):
+        SourceLines(**kwargs)
+
+
+def test_bylines_rejects_invalid_settings():
+    with pytest.raises(ValueError):
+        Bylines(max_words=1)
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("March 3, 2024", "March 3, 2024"),
+        ("Published: March 3, 2024", "March 3, 2024"),
+        ("2024-03-03", "2024-03-03"),
+        ("3. März 2024", "3. März 2024"),
+        ("Veröffentlicht am 3. März 2024", "3. März 2024"),
+    ],
+)
+def test_date_line_moves_to_published(line, date):
+    removals = DateLines().judge(doc(BUS_PARAGRAPHS[0], line))
+
+    assert single(removals) == ("date_line", "published", date)
+    assert removals[0].block.text == line
+    assert removals[0].cleaner == "date_lines"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "On March 3, 2024 the council voted to expand the network.",
+        "12 May 1998 marked a turning point for the town.",
+        "The next meeting is planned for the spring.",
+        *BUS_PARAGRAPHS,
+    ],
+)
+def test_sentences_with_dates_are_not_date_lines(line):
+    assert DateLines().judge(doc(line)) == []

@@ -1,0 +1,169 @@
+import pytest
+from cleaner_samples import BUS_PARAGRAPHS, doc, inquiry_paragraph, reason_by_text, removed_texts
+
+from cleaners.rules.tail import InlineTeasers, TailCut, is_tail_marker
+
+TAIL = ("Tram line delayed again", "New cycle lanes open along the river")
+
+MULTILINGUAL_MARKERS = (
+    "Related articles",
+    "Leave a Reply",
+    "12 comments",
+    "3 thoughts on “Council expands bus network”",
+    "Lesen Sie auch",
+    "À lire aussi",
+    "Noticias relacionadas",
+    "Leggi anche",
+    "Czytaj także",
+    "Читайте также",
+    "Kommentare",
+    "You may also like:",
+)
+
+
+@pytest.mark.parametrize("marker", MULTILINGUAL_MARKERS)
+def test_marker_after_the_article_cuts_the_rest_of_the_page(marker):
+    page = doc(*BUS_PARAGRAPHS, marker, *TAIL)
+
+    removals = TailCut().judge(page)
+
+    assert reason_by_text(removals) == {
+        marker: "tail_marker",
+        TAIL[0]: "after_tail_marker",
+        TAIL[1]: "after_tail_marker",
+    }
+    assert all(r.cleaner == "tail" and r.moves_to is None for r in removals)
+
+
+@pytest.mark.parametrize("marker", MULTILINGUAL_MARKERS)
+def test_multilingual_markers_are_recognised(marker):
+    assert is_tail_marker(marker)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Related research has shown that the effect is much smaller in colder climates.",
+        "The comments made by the minister on Monday drew criticism from the unions.",
+        "Comments from readers poured in after the story was published last week.",
+        "Leave a reply in the box below if you have seen the missing cat anywhere.",
+        "Tram line delayed again",
+    ],
+)
+def test_sentences_mentioning_marker_words_do_not_cut(line):
+    page = doc(*BUS_PARAGRAPHS, line, *TAIL)
+
+    assert not is_tail_marker(line)
+    assert TailCut().judge(page) == []
+
+
+def test_marker_near_the_top_does_not_cut():
+    page = doc(BUS_PARAGRAPHS[0], "Most read", *BUS_PARAGRAPHS[1:])
+
+    assert TailCut().judge(page) == []
+
+
+def test_marker_above_all_prose_does_not_cut():
+    page = doc("Trending", "Recommended", *BUS_PARAGRAPHS)
+
+    assert TailCut().judge(page) == []
+
+
+def test_marker_with_most_of_the_article_still_below_does_not_cut():
+    """Enough prose words above the marker, but only a small share of the page's prose."""
+    above = [inquiry_paragraph(n) for n in range(3)]
+    below = [inquiry_paragraph(n) for n in range(3, 15)]
+    page = doc(*above, "Related articles", *below)
+
+    assert TailCut().judge(page) == []
+    assert len(TailCut(min_share_before=0.1).judge(page)) == 1 + len(below)
+
+
+def test_min_words_before_is_configurable():
+    page = doc(BUS_PARAGRAPHS[0], "Related articles", *TAIL)
+
+    assert TailCut().judge(page) == []
+    assert removed_texts(TailCut(min_words_before=20).judge(page)) == ["Related articles", *TAIL]
+
+
+def test_repeated_paragraphs_do_not_count_towards_the_guard():
+    """A paragraph repeated (a sticky teaser) is not more article above the marker."""
+    page = doc(BUS_PARAGRAPHS[0], BUS_PARAGRAPHS[0], BUS_PARAGRAPHS[0], "Related articles", *TAIL)
+
+    assert TailCut().judge(page) == []
+
+
+def test_cut_happens_at_the_first_guarded_marker_only():
+    page = doc(*BUS_PARAGRAPHS, "Related articles", *TAIL, "Leave a Reply", "Your name")
+
+    reasons = reason_by_text(TailCut().judge(page))
+
+    assert reasons["Related articles"] == "tail_marker"
+    assert reasons["Leave a Reply"] == "after_tail_marker"
+    assert reasons["Your name"] == "after_tail_marker"
+    assert not set(BUS_PARAGRAPHS) & set(reasons)
+
+
+def test_long_line_starting_like_a_marker_is_not_one():
+    assert not is_tail_marker("Related articles " + "about buses and trams in the city " * 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"min_share_before": 2}, {"min_share_before": -0.1}, {"min_words_before": -1}]
+)
+def test_tail_cut_rejects_invalid_settings(kwargs):
+    with pytest.raises(ValueError):
+        TailCut(**kwargs)
+
+
+def test_read_more_teaser_in_the_middle_goes_alone():
+    teaser = "Read more: Tram line delayed again"
+    page = doc(*BUS_PARAGRAPHS[:2], teaser, *BUS_PARAGRAPHS[2:])
+
+    removals = InlineTeasers().judge(page)
+
+    assert reason_by_text(removals) == {teaser: "read_more_teaser"}
+    assert removals[0].cleaner == "teasers"
+    assert TailCut().judge(page) == []
+
+
+@pytest.mark.parametrize(
+    "teaser",
+    [
+        "READ MORE: Tram line delayed again",
+        "See also: New cycle lanes open",
+        "Lesen Sie auch: Die Straßenbahn kommt später",
+        "À lire aussi: Le tramway prend du retard",
+        "Leggi anche: Il tram arriva in ritardo",
+        "Czytaj także: Tramwaj znów opóźniony",
+    ],
+)
+def test_teaser_prefixes_in_several_languages(teaser):
+    assert removed_texts(InlineTeasers().judge(doc(teaser))) == [teaser]
+
+
+def test_french_teaser_with_space_before_colon():
+    teaser = "À lire aussi\u00a0: Le tramway prend du retard"
+    assert removed_texts(InlineTeasers().judge(doc(teaser))) == [teaser]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Read more about the plan in the council's report, the spokeswoman said.",
+        "Read more: " + "the council published a long report on the future of the network " * 3,
+    ],
+)
+def test_prose_and_long_lines_are_not_teasers(line):
+    assert InlineTeasers().judge(doc(line)) == []
+
+
+def test_teaser_word_limit_is_configurable():
+    teaser = "Read more: Tram line delayed again after a signal failure"
+    assert InlineTeasers().judge(doc(teaser)) != []
+    assert InlineTeasers(max_words=5).judge(doc(teaser)) == []
+
+
+def test_inline_teasers_rejects_invalid_settings():
+    with pytest.raises(ValueError):
+        InlineTeasers(max_words=0)

@@ -1,0 +1,199 @@
+import os
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from prefect.logging import disable_run_logger
+
+import flows.pipeline
+from flows.batch import BatchReport
+from flows.config import CleanParams
+from flows.pipeline import (
+    ARTIFACT_KEY,
+    WorkerPool,
+    clean_batch,
+    clean_dumps,
+    record_failed_batch,
+    split_batches,
+)
+from flows.readers import DumpFile, list_dumps
+from flows.records import part_name
+
+ARTICLE_HTML = """<html><head><title>Rivers of the north</title></head><body>
+<nav><a href="/">Home</a> | <a href="/news">News</a></nav>
+<article><h1>Rivers of the north</h1>
+<p>The northern rivers freeze early in the autumn and stay frozen until late spring, which
+shapes the lives of everyone who lives along their banks.</p>
+<p>Fishermen cut holes in the ice and wait for hours, while children skate on the wide bends
+where the current is slow and the ice is thick.</p>
+<p>When the thaw comes the ice breaks with a sound like thunder, and the towns downstream
+prepare for the floods that follow every year.</p>
+</article><footer>Copyright 2024 Example News. All rights reserved.</footer></body></html>
+"""
+
+NOTES_TXT = """Plain text dumps are the simplest input: one page of visible text per file, with the
+page's chrome still in it.
+The cleaner keeps the paragraphs that read like an article and removes the lines that look like
+navigation or widgets.
+"""
+
+
+@pytest.fixture
+def dump_folder(tmp_path: Path) -> Path:
+    """Two pages that clean into records and one empty file that the reader rejects."""
+    folder = tmp_path / "dumps"
+    (folder / "site").mkdir(parents=True)
+    (folder / "site" / "article.html").write_text(ARTICLE_HTML)
+    (folder / "notes.txt").write_text(NOTES_TXT)
+    (folder / "empty.html").write_text("")
+    return folder
+
+
+def fake_dumps(*sizes: int) -> list[DumpFile]:
+    root = Path("/in")
+    return [DumpFile(root / f"{i:03d}.html", root, size) for i, size in enumerate(sizes)]
+
+
+def parquet_rows(folder: Path) -> list[dict]:
+    return [
+        row for part in sorted(folder.glob("*.parquet")) for row in pq.read_table(part).to_pylist()
+    ]
+
+
+class TestSplitBatches:
+    def test_caps_files_per_batch_and_keeps_order(self):
+        dumps = fake_dumps(*[10] * 7)
+        batches = split_batches(dumps, max_files=3, max_bytes=1000, workers=1)
+        assert [len(b) for b in batches] == [3, 3, 1]
+        assert [d for b in batches for d in b] == dumps
+
+    def test_closes_a_batch_before_it_exceeds_max_bytes(self):
+        batches = split_batches(fake_dumps(40, 40, 40, 10), max_files=10, max_bytes=100, workers=1)
+        assert [[d.size for d in b] for b in batches] == [[40, 40], [40, 10]]
+
+    def test_file_bigger_than_max_bytes_is_a_batch_of_its_own(self):
+        batches = split_batches(fake_dumps(10, 500, 10), max_files=10, max_bytes=100, workers=1)
+        assert [[d.size for d in b] for b in batches] == [[10], [500], [10]]
+
+    def test_small_run_is_split_so_every_worker_gets_a_batch(self):
+        batches = split_batches(fake_dumps(*[1] * 5), max_files=200, max_bytes=1000, workers=2)
+        assert [len(b) for b in batches] == [3, 2]
+
+    def test_no_files_no_batches(self):
+        assert split_batches([], max_files=10, max_bytes=10, workers=4) == []
+
+
+def test_clean_batch_runs_the_batch_on_the_pool_it_is_given(dump_folder, tmp_path):
+    files = list_dumps([str(dump_folder)])
+    out = tmp_path / "out"
+    with ThreadPoolExecutor(1) as pool, disable_run_logger():
+        report = clean_batch.fn(
+            files, str(out), run_id="t1", batch_no=7, max_page_bytes=1_000_000, pool=pool
+        )
+    assert (report.inputs, report.records, report.rejects) == (3, 2, 1)
+    assert (out / "records" / part_name("t1", 7)).exists()
+    assert (out / "rejects" / part_name("t1", 7)).exists()
+
+
+def test_record_failed_batch_turns_every_file_into_a_reject(tmp_path):
+    out = tmp_path / "out"
+    stale_records = out / "records" / part_name("r", 2)
+    stale_records.parent.mkdir(parents=True)
+    stale_records.write_bytes(b"half-written")
+    files = fake_dumps(5, 6)
+
+    report = record_failed_batch(files, out, run_id="r", batch_no=2, error="Boom: worker died")
+
+    assert report == BatchReport(
+        inputs=2, rejects=2, reject_reasons=Counter({"batch_failed": 2}), files=2
+    )
+    rows = parquet_rows(out / "rejects")
+    assert [(r["source"], r["reason"], r["run_id"]) for r in rows] == [
+        ("000.html", "batch_failed", "r"),
+        ("001.html", "batch_failed", "r"),
+    ]
+    assert "Boom: worker died" in rows[0]["detail"]
+    assert not stale_records.exists()
+
+
+def test_worker_pool_replaces_a_pool_whose_worker_died():
+    pool = WorkerPool(1)
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(os._exit, 3).result(timeout=60)
+        worker_pid = pool.submit(os.getpid).result(timeout=60)
+        assert worker_pid != os.getpid()
+    finally:
+        pool.shutdown()
+
+
+def read_artifact_markdown(key: str) -> str:
+    from prefect.artifacts import Artifact
+
+    artifact = Artifact.get(key)
+    assert artifact is not None, f"no artifact with key {key}"
+    return str(artifact.data)
+
+
+def test_flow_cleans_every_input_into_parquet(prefect_harness, dump_folder, tmp_path):
+    out = tmp_path / "out"
+    params = CleanParams(
+        inputs=[str(dump_folder)], out=str(out), batch_size=2, workers=2, run_id="flow-test"
+    )
+
+    summary = clean_dumps(params)
+
+    report = summary.report
+    assert (summary.files, summary.batches, summary.failed_batches) == (3, 2, 0)
+    assert (report.inputs, report.records, report.rejects) == (3, 2, 1)
+    assert report.inputs == report.records + report.rejects
+    records = parquet_rows(out / "records")
+    rejects = parquet_rows(out / "rejects")
+    assert sorted(r["source"] for r in records) == ["notes.txt", "site/article.html"]
+    assert [(r["source"], r["reason"]) for r in rejects] == [("empty.html", "empty_file")]
+    assert {r["run_id"] for r in records + rejects} == {"flow-test"}
+    markdown = read_artifact_markdown(ARTIFACT_KEY)
+    assert "Clean run `flow-test`" in markdown
+    assert "| `empty_file` | 1 |" in markdown
+
+
+class CrashOnBatch(ThreadPoolExecutor):
+    """Stands in for the worker pool: runs batches in a thread, and batch 1 dies like a worker
+    process killed by the OS."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(workers)
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        if kwargs.get("batch_no") == 1:
+            future: Future = Future()
+            future.set_exception(BrokenProcessPool("worker killed"))
+            return future
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_flow_records_the_files_of_a_crashed_batch_as_rejects(
+    prefect_harness, dump_folder, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(flows.pipeline, "WorkerPool", CrashOnBatch)
+    out = tmp_path / "out"
+    params = CleanParams(
+        inputs=[str(dump_folder)], out=str(out), batch_size=1, workers=2, run_id="crash"
+    )
+
+    summary = clean_dumps(params)
+
+    # Files sort by path: empty.html, notes.txt, site/article.html; batch 1 is notes.txt.
+    assert (summary.batches, summary.failed_batches) == (3, 1)
+    report = summary.report
+    assert report.reject_reasons == Counter({"empty_file": 1, "batch_failed": 1})
+    assert (report.inputs, report.records, report.rejects) == (3, 1, 2)
+    rejects = parquet_rows(out / "rejects")
+    assert sorted((r["source"], r["reason"]) for r in rejects) == [
+        ("empty.html", "empty_file"),
+        ("notes.txt", "batch_failed"),
+    ]
+    assert [r["source"] for r in parquet_rows(out / "records")] == ["site/article.html"]

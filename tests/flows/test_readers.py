@@ -1,0 +1,668 @@
+"""Readers: every dump format in, pages and rejects with stable reasons out, streamed."""
+
+from __future__ import annotations
+
+import gzip
+import inspect
+import json
+import random
+import tracemalloc
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from flows.readers import DumpFile, RawPage, Reject, iter_pages, list_dumps
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
+
+ARTICLE = """<!DOCTYPE html><html><head><title>Harbour news</title></head><body>
+<nav><a href="/">Home</a> | <a href="/news">News</a></nav>
+<article><h1>Ferry timetable changes</h1>
+<p>From Monday the morning ferry leaves twenty minutes earlier, the port authority said.</p>
+</article><aside><h3>Related articles</h3><ul><li>Storm closes the pier</li></ul></aside>
+<section><h3>Leave a Reply</h3></section></body></html>
+"""
+
+RUSSIAN = (
+    "Москва — столица России, крупнейший по численности населения город страны. "
+    "Здесь расположены правительство и парламент. Вчера в городе прошёл большой фестиваль."
+)
+FRENCH = "Le café est très bon, même à Paris où les élèves étudient."
+
+
+def read(path: Path, **options) -> list[RawPage | Reject]:
+    (dump,) = list_dumps([str(path)])
+    return list(iter_pages(dump, **options))
+
+
+def only(items: list[RawPage | Reject]) -> RawPage | Reject:
+    assert len(items) == 1, items
+    return items[0]
+
+
+def html_page(body: str, head: str = "") -> str:
+    return f"<!DOCTYPE html><html><head>{head}<title>t</title></head><body>{body}</body></html>"
+
+
+def write_warc(path: Path, records: list[dict], *, compress: bool = True) -> Path:
+    """Write WARC records: dicts with url, payload and optionally kind (default response),
+    status, content_type (HTTP header) and warc_headers."""
+    with path.open("wb") as output:
+        writer = WARCWriter(output, gzip=compress)
+        for number, spec in enumerate(records):
+            kind = spec.get("kind", "response")
+            http = None
+            if kind == "request":
+                http = StatusAndHeaders(
+                    "GET / HTTP/1.1", [("Host", "example.org")], is_http_request=True
+                )
+            if kind == "response" and spec.get("http", True):
+                http = StatusAndHeaders(
+                    spec.get("status", "200 OK"),
+                    [("Content-Type", spec.get("content_type", "text/html; charset=utf-8"))],
+                    "HTTP/1.1",
+                )
+            writer.write_record(
+                writer.create_warc_record(
+                    spec.get("url", f"https://example.org/{number}"),
+                    kind,
+                    payload=BytesIO(spec.get("payload", b"")),
+                    http_headers=http,
+                    warc_headers_dict={
+                        "WARC-Date": f"2024-01-02T03:04:{number % 60:02d}Z",
+                        **spec.get("warc_headers", {}),
+                    },
+                    warc_content_type=spec.get("warc_content_type"),
+                )
+            )
+    return path
+
+
+def article_records(count: int, seed: int = 0) -> list[dict]:
+    """HTML responses with enough varied words that gzip cannot shrink them to nothing."""
+    words = ["harbour", "ferry", "storm", "pier", "council", "lighthouse", "bakery", "regatta"]
+    rng = random.Random(seed)
+    records = []
+    for number in range(count):
+        text = " ".join(rng.choice(words) + str(rng.randrange(1000)) for _ in range(300))
+        payload = html_page(f"<h1>Article {number}</h1><p>{text}</p>").encode()
+        records.append({"url": f"https://example.org/a/{number}", "payload": payload})
+    return records
+
+
+def reasons(items: list[RawPage | Reject]) -> list[str]:
+    return [item.reason if isinstance(item, Reject) else "page" for item in items]
+
+
+# --- single-page formats -------------------------------------------------------------------
+
+
+def test_html_file_is_one_html_page(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(ARTICLE, encoding="utf-8")
+
+    page = only(read(path))
+
+    assert isinstance(page, RawPage)
+    assert (page.source, page.record, page.format, page.content_type) == (
+        "page.html",
+        0,
+        "html",
+        "html",
+    )
+    assert page.content == ARTICLE
+    assert page.raw_bytes == len(ARTICLE.encode())
+    assert page.encoding == "utf-8"
+    assert page.url is None and page.fetched is None
+
+
+def test_htm_extension_reads_as_html(tmp_path):
+    path = tmp_path / "page.htm"
+    path.write_text(ARTICLE)
+
+    assert only(read(path)).format == "html"
+
+
+def test_txt_file_is_one_text_page(tmp_path):
+    path = tmp_path / "dump.txt"
+    path.write_text("Ferry timetable changes\n\nThe morning ferry leaves earlier.\n")
+
+    page = only(read(path))
+
+    assert (page.format, page.content_type) == ("txt", "text")
+    assert page.content.startswith("Ferry timetable changes")
+
+
+def test_gzipped_html_is_read_through(tmp_path):
+    path = tmp_path / "page.html.gz"
+    path.write_bytes(gzip.compress(ARTICLE.encode()))
+
+    page = only(read(path))
+
+    assert (page.source, page.format, page.content) == ("page.html.gz", "html", ARTICLE)
+    assert page.raw_bytes == len(ARTICLE.encode())
+
+
+# --- WARC ----------------------------------------------------------------------------------
+
+
+def test_committed_warc_fixture_yields_articles_and_rejects_non_html():
+    items = read(FIXTURES / "articles.warc.gz")
+
+    assert [item.record for item in items] == [0, 1, 2, 3, 4]
+    assert reasons(items) == ["page", "page", "not_html", "not_html", "page"]
+    first = items[0]
+    assert first.url == "https://harbour-gazette.example/news/lighthouse-reopens"
+    assert first.fetched == "2024-03-05T10:02:00Z"
+    assert "Old lighthouse reopens" in first.content
+    assert "Mar\u00eda Ib\u00e1\u00f1ez" in first.content
+    assert items[3].detail == "content type image/png"
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_warc_response_and_resource_records_become_pages(tmp_path, compress):
+    path = write_warc(
+        tmp_path / ("crawl.warc.gz" if compress else "crawl.warc"),
+        [
+            {"kind": "warcinfo", "url": None, "payload": b"software: test\r\n"},
+            {"kind": "request", "url": "https://example.org/a", "payload": b""},
+            {"url": "https://example.org/a", "payload": html_page("<p>first</p>").encode()},
+            {"kind": "metadata", "url": "https://example.org/a", "payload": b"outlinks: none"},
+            {
+                "kind": "resource",
+                "url": "file:///b.html",
+                "payload": html_page("<p>second</p>").encode(),
+                "warc_content_type": "text/html",
+            },
+        ],
+        compress=compress,
+    )
+
+    items = read(path)
+
+    assert all(isinstance(item, RawPage) for item in items)
+    assert [(item.record, item.url) for item in items] == [
+        (0, "https://example.org/a"),
+        (1, "file:///b.html"),
+    ]
+    assert [item.format for item in items] == ["warc", "warc"]
+    assert items[0].fetched == "2024-01-02T03:04:02Z"
+    assert "<p>second</p>" in items[1].content
+
+
+def test_warc_gzipped_as_one_stream_is_read_like_a_per_record_one(tmp_path):
+    plain = write_warc(tmp_path / "plain.warc", article_records(3), compress=False)
+    path = tmp_path / "whole.warc.gz"
+    path.write_bytes(gzip.compress(plain.read_bytes()))
+
+    items = read(path)
+
+    assert [item.url for item in items] == [f"https://example.org/a/{n}" for n in range(3)]
+    assert all(isinstance(item, RawPage) for item in items)
+
+
+def test_warc_non_page_responses_are_rejected_not_dropped(tmp_path):
+    path = write_warc(
+        tmp_path / "mixed.warc.gz",
+        [
+            {"payload": b"User-agent: *\n", "content_type": "text/plain"},
+            {"payload": b"<html>gone</html>", "status": "404 Not Found"},
+            {"payload": b"", "status": "301 Moved Permanently"},
+            {
+                "kind": "revisit",
+                "payload": b"",
+                "http": False,
+                "warc_headers": {"WARC-Refers-To-Target-URI": "https://example.org/0"},
+            },
+            {"payload": b"   \n"},
+            {"payload": html_page("<p>kept</p>").encode()},
+        ],
+    )
+
+    items = read(path)
+
+    assert reasons(items) == [
+        "not_html",
+        "http_status_not_ok",
+        "http_status_not_ok",
+        "revisit_record",
+        "empty_content",
+        "page",
+    ]
+    assert [item.record for item in items] == [0, 1, 2, 3, 4, 5]
+    assert items[1].detail == "HTTP 404 Not Found"
+
+
+def test_warc_with_no_page_records_is_one_reject(tmp_path):
+    path = write_warc(
+        tmp_path / "info.warc", [{"kind": "warcinfo", "url": None, "payload": b"a: b"}]
+    )
+
+    reject = only(read(path))
+
+    assert (reject.reason, reject.record) == ("no_records", 0)
+
+
+def test_truncated_warc_gz_keeps_records_before_the_cut(tmp_path):
+    whole = write_warc(tmp_path / "whole.warc.gz", article_records(6)).read_bytes()
+    path = tmp_path / "cut.warc.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+
+    items = read(path)
+
+    *pages, last = items
+    assert len(pages) >= 2
+    assert all(isinstance(page, RawPage) for page in pages)
+    assert [page.url for page in pages] == [f"https://example.org/a/{n}" for n in range(len(pages))]
+    assert (last.reason, last.record) == ("truncated_gzip", len(pages))
+
+
+def test_cut_uncompressed_warc_rejects_the_partial_record(tmp_path):
+    whole = write_warc(tmp_path / "whole.warc", article_records(3), compress=False).read_bytes()
+    path = tmp_path / "cut.warc"
+    path.write_bytes(whole[:-500])
+
+    items = read(path)
+
+    assert reasons(items) == ["page", "page", "broken_warc_record"]
+    assert items[2].record == 2
+    assert "short of its Content-Length" in items[2].detail
+
+
+def test_garbage_between_warc_records_stops_with_broken_record(tmp_path):
+    records = article_records(3)
+    first = write_warc(tmp_path / "a.warc", records[:1], compress=False).read_bytes()
+    rest = write_warc(tmp_path / "b.warc", records[1:], compress=False).read_bytes()
+    path = tmp_path / "broken.warc"
+    path.write_bytes(first + b"this is not a warc header\r\n\r\n" + rest)
+
+    items = read(path)
+
+    assert reasons(items) == ["page", "broken_warc_record"]
+    assert items[1].record == 1
+
+
+def test_warc_record_over_max_page_bytes_is_rejected_and_reading_goes_on(tmp_path):
+    path = write_warc(
+        tmp_path / "big.warc.gz",
+        [
+            {"payload": html_page("<p>" + "x" * 5000 + "</p>").encode()},
+            {"payload": html_page("<p>small</p>").encode()},
+        ],
+    )
+
+    items = read(path, max_page_bytes=1000)
+
+    assert reasons(items) == ["page_too_large", "page"]
+    assert items[1].record == 1
+
+
+def test_large_warc_is_streamed_not_loaded(tmp_path):
+    path = write_warc(tmp_path / "large.warc", article_records(1500), compress=False)
+    (dump,) = list_dumps([str(path)])
+    pages = iter_pages(dump)
+    assert inspect.isgenerator(pages)
+
+    tracemalloc.start()
+    try:
+        count = sum(1 for item in pages if isinstance(item, RawPage))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert count == 1500
+    assert dump.size > 5_000_000
+    assert peak < dump.size / 10
+
+
+# --- JSONL ---------------------------------------------------------------------------------
+
+
+def test_committed_jsonl_fixture_yields_pages_with_extra_fields():
+    items = read(FIXTURES / "articles.jsonl")
+
+    assert [(item.record, item.format, item.content_type) for item in items] == [
+        (0, "jsonl", "html"),
+        (1, "jsonl", "text"),
+        (2, "jsonl", "html"),
+    ]
+    assert items[1].url == "https://harbour-gazette.example/news/bakery-prize"
+    assert items[1].content.startswith("Family bakery wins regional bread prize")
+    assert items[2].extra == {
+        "title": '"Regatta ends in a photo finish"',
+        "tags": '["sport", "sailing"]',
+    }
+    assert items[0].extra == {"status": "200"}
+
+
+def test_jsonl_lines_map_to_pages_and_rejects(tmp_path):
+    lines = [
+        json.dumps({"url": "https://example.org/1", "html": "<p>one</p>"}),
+        "",
+        "{not json",
+        json.dumps(["a", "list"]),
+        json.dumps({"url": "https://example.org/5", "title": "no body"}),
+        json.dumps({"url": "https://example.org/6", "text": "  "}),
+        json.dumps({"url": "https://example.org/7", "content": "<div><p>alias</p></div>"}),
+        json.dumps({"body": "plain words only"}),
+        json.dumps({"html": None, "text": "text wins when html is null"}),
+    ]
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    items = read(path)
+
+    assert [(item.record, reasons([item])[0]) for item in items] == [
+        (0, "page"),
+        (2, "invalid_json"),
+        (3, "invalid_json"),
+        (4, "missing_content"),
+        (5, "empty_content"),
+        (6, "page"),
+        (7, "page"),
+        (8, "page"),
+    ]
+    assert items[0].url == "https://example.org/1"
+    assert items[5].content_type == "html"
+    assert (items[6].content_type, items[6].url) == ("text", None)
+    assert items[7].content == "text wins when html is null"
+    assert items[7].extra == {"html": "null"}
+
+
+def test_gzipped_jsonl(tmp_path):
+    path = tmp_path / "items.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"url": "u", "text": "caf\xc3\xa9"}\n'))
+
+    page = only(read(path))
+
+    assert (page.format, page.content, page.encoding) == ("jsonl", "caf\u00e9", "utf-8")
+
+
+def test_jsonl_line_not_utf8_is_undecodable(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_bytes(b'{"text": "caf\xe9"}\n{"text": "ok"}\n')
+
+    items = read(path)
+
+    assert reasons(items) == ["undecodable_text", "page"]
+
+
+def test_jsonl_line_over_max_page_bytes_is_skipped_to_its_end(tmp_path):
+    path = tmp_path / "items.jsonl"
+    big = json.dumps({"text": "y" * 5000})
+    path.write_text(big + "\n" + json.dumps({"text": "after"}) + "\n")
+
+    items = read(path, max_page_bytes=1000)
+
+    assert reasons(items) == ["page_too_large", "page"]
+    assert (items[1].record, items[1].content) == (1, "after")
+
+
+# --- formats detected from content ---------------------------------------------------------
+
+
+def test_lying_extensions_are_overruled_by_content(tmp_path):
+    warc = write_warc(tmp_path / "real.warc.gz", article_records(1)).read_bytes()
+    (tmp_path / "archive.html").write_bytes(warc)
+    (tmp_path / "items.txt").write_text(json.dumps({"html": "<p>x</p>"}) + "\n")
+    (tmp_path / "page.txt").write_text(ARTICLE)
+    (tmp_path / "page.warc").write_text(ARTICLE)
+
+    assert only(read(tmp_path / "archive.html")).format == "warc"
+    assert only(read(tmp_path / "items.txt")).format == "jsonl"
+    assert [only(read(tmp_path / name)).format for name in ("page.txt", "page.warc")] == [
+        "html",
+        "html",
+    ]
+
+
+def test_missing_or_unknown_extension_is_sniffed(tmp_path):
+    (tmp_path / "page.dat").write_bytes(gzip.compress(b"<div><p>Hello</p></div>"))
+    (tmp_path / "notes").write_text("Just some words.\n")
+
+    page = only(read(tmp_path / "page.dat"))
+    notes = only(read(tmp_path / "notes"))
+
+    assert (page.format, page.content_type) == ("html", "html")
+    assert (notes.format, notes.content_type) == ("txt", "text")
+
+
+# --- charsets ------------------------------------------------------------------------------
+
+
+def test_http_header_charset_decodes_warc_page(tmp_path):
+    payload = html_page(f"<p>{RUSSIAN}</p>", '<meta charset="iso-8859-1">').encode("cp1251")
+    path = write_warc(
+        tmp_path / "ru.warc.gz",
+        [{"payload": payload, "content_type": "text/html; charset=windows-1251"}],
+    )
+
+    page = only(read(path))
+
+    assert page.encoding == "cp1251"
+    assert RUSSIAN in page.content
+
+
+def test_valid_utf8_wins_over_a_wrong_latin1_label(tmp_path):
+    payload = html_page(f"<p>{FRENCH}</p>").encode("utf-8")
+    path = write_warc(
+        tmp_path / "fr.warc",
+        [{"payload": payload, "content_type": "text/html; charset=ISO-8859-1"}],
+    )
+
+    page = only(read(path))
+
+    assert page.encoding == "utf-8"
+    assert FRENCH in page.content
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta charset="iso-8859-1">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">',
+    ],
+)
+def test_meta_charset_decodes_latin1_page(tmp_path, head):
+    path = tmp_path / "fr.html"
+    path.write_bytes(html_page(f"<p>{FRENCH} \u20ac5</p>", head).encode("cp1252"))
+
+    page = only(read(path))
+
+    assert page.encoding == "cp1252"
+    assert f"{FRENCH} \u20ac5" in page.content
+
+
+@pytest.mark.parametrize(("codec", "expected"), [("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16")])
+def test_byte_order_mark_sets_the_charset(tmp_path, codec, expected):
+    path = tmp_path / "bom.html"
+    path.write_bytes(html_page(f"<p>{FRENCH}</p>", '<meta charset="iso-8859-1">').encode(codec))
+
+    page = only(read(path))
+
+    assert page.encoding == expected
+    assert page.content.startswith("<!DOCTYPE html>")
+    assert FRENCH in page.content
+
+
+def test_undeclared_windows_1251_page_is_detected(tmp_path):
+    path = tmp_path / "ru.html"
+    path.write_bytes(html_page(f"<p>{RUSSIAN}</p>").encode("cp1251"))
+
+    page = only(read(path))
+
+    assert page.encoding == "cp1251"
+    assert RUSSIAN in page.content
+
+
+# --- rejects -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("data", [b"", b"  \n\t\n", gzip.compress(b"")])
+def test_empty_files_are_rejected(tmp_path, data):
+    path = tmp_path / "empty.html"
+    path.write_bytes(data)
+
+    reject = only(read(path))
+
+    assert (reject.source, reject.record, reject.reason) == ("empty.html", 0, "empty_file")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256)),
+        b"text" + bytes(range(1, 9)) * 20,
+        b"<p>mostly text</p>\x00" + b"words " * 100,
+    ],
+    ids=["png", "control_bytes", "nul_byte"],
+)
+def test_binary_content_is_rejected(tmp_path, data):
+    path = tmp_path / "image.html"
+    path.write_bytes(data)
+
+    assert only(read(path)).reason == "binary_content"
+
+
+def test_utf8_with_a_few_stray_bytes_is_decoded_with_replacement(tmp_path):
+    path = tmp_path / "mostly.html"
+    stray = " Mitgef\xfchl ".encode("latin-1")
+    path.write_bytes(html_page(f"<p>{FRENCH * 3}</p>", '<meta charset="utf-8">').encode() + stray)
+
+    page = only(read(path))
+
+    assert page.encoding == "utf-8+replace"
+    assert FRENCH * 3 in page.content
+    assert "Mitgef\ufffdhl" in page.content
+
+
+def test_high_bytes_that_are_neither_utf8_nor_detectable_are_undecodable(tmp_path):
+    path = tmp_path / "broken.txt"
+    path.write_bytes(b"Caf\xc3\xa9 " + bytes(range(128, 256)) * 4)
+
+    reject = only(read(path))
+
+    assert reject.reason == "undecodable_text"
+
+
+def test_truncated_gzip_single_page(tmp_path):
+    data = gzip.compress(html_page("<p>" + "ferry " * 2000 + "</p>").encode() + bytes(range(256)))
+    path = tmp_path / "page.html.gz"
+    path.write_bytes(data[: len(data) // 2])
+
+    reject = only(read(path))
+
+    assert (reject.reason, reject.record) == ("truncated_gzip", 0)
+
+
+def test_corrupt_gzip_is_rejected(tmp_path):
+    data = bytearray(gzip.compress(ARTICLE.encode()))
+    data[-8] ^= 0xFF  # break the CRC in the trailer
+    path = tmp_path / "page.html.gz"
+    path.write_bytes(bytes(data))
+
+    assert only(read(path)).reason == "corrupt_gzip"
+
+
+def test_page_over_max_page_bytes_is_rejected(tmp_path):
+    path = tmp_path / "big.html"
+    path.write_text(html_page("<p>" + "x" * 2000 + "</p>"))
+
+    reject = only(read(path, max_page_bytes=1000))
+
+    assert reject.reason == "page_too_large"
+    assert "1000" in reject.detail
+
+
+def test_unreadable_file_is_rejected_not_raised(tmp_path):
+    gone = DumpFile(path=tmp_path / "gone.html", root=tmp_path, size=10)
+    folder = DumpFile(path=tmp_path, root=tmp_path.parent, size=0)
+
+    assert only(list(iter_pages(gone))).reason == "unreadable_file"
+    assert only(list(iter_pages(folder))).reason == "unreadable_file"
+
+
+def test_max_page_bytes_must_be_positive(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(ARTICLE)
+    (dump,) = list_dumps([str(path)])
+
+    with pytest.raises(ValueError, match="max_page_bytes"):
+        next(iter_pages(dump, max_page_bytes=0))
+
+
+# --- listing -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dump_tree(tmp_path):
+    for name in [
+        "a.html",
+        "b.warc.gz",
+        "notes.md",
+        "sub/c.jsonl",
+        "sub/deeper/d.TXT",
+        "sub/e.htm.gz",
+        ".hidden.html",
+        ".cache/f.html",
+    ]:
+        path = tmp_path / "dumps" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    return tmp_path / "dumps"
+
+
+def test_folder_is_walked_recursively_for_dump_extensions(dump_tree):
+    dumps = list_dumps([str(dump_tree)])
+
+    assert [dump.source for dump in dumps] == [
+        "a.html",
+        "b.warc.gz",
+        "sub/c.jsonl",
+        "sub/deeper/d.TXT",
+        "sub/e.htm.gz",
+    ]
+    assert all(dump.root == dump_tree and dump.path.is_absolute() for dump in dumps)
+    assert dumps[0].size == 1
+
+
+def test_single_file_is_taken_whatever_its_extension(dump_tree):
+    (dump,) = list_dumps([str(dump_tree / "notes.md")])
+
+    assert (dump.source, dump.root) == ("notes.md", dump_tree)
+
+
+def test_glob_source_is_relative_to_its_literal_prefix(dump_tree):
+    dumps = list_dumps([str(dump_tree / "sub" / "**" / "*")])
+
+    assert [dump.source for dump in dumps] == ["c.jsonl", "deeper/d.TXT", "e.htm.gz"]
+    assert dumps[0].root == dump_tree / "sub"
+
+
+def test_relative_inputs_give_absolute_paths(dump_tree, monkeypatch):
+    monkeypatch.chdir(dump_tree)
+
+    dumps = list_dumps(["sub/*.jsonl", "a.html"])
+
+    assert [(dump.source, dump.path) for dump in dumps] == [
+        ("a.html", dump_tree / "a.html"),
+        ("c.jsonl", dump_tree / "sub" / "c.jsonl"),
+    ]
+
+
+def test_overlapping_inputs_are_deduplicated_and_sorted(dump_tree):
+    dumps = list_dumps([str(dump_tree / "sub"), str(dump_tree), str(dump_tree / "a.html")])
+
+    assert [dump.path for dump in dumps] == sorted({dump.path for dump in dumps})
+    assert len(dumps) == 5
+    assert next(d for d in dumps if d.path.name == "c.jsonl").source == "c.jsonl"
+
+
+def test_missing_inputs_fail_fast(tmp_path):
+    with pytest.raises(FileNotFoundError, match="input not found"):
+        list_dumps([str(tmp_path / "nope")])
+    with pytest.raises(FileNotFoundError, match="no files match"):
+        list_dumps([str(tmp_path / "*.warc")])

@@ -1,0 +1,268 @@
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from cleaners.document import Block, Cleaned, Meta, Removal
+from flows.readers import RawPage, Reject
+from flows.records import (
+    RECORD_SCHEMA,
+    REJECT_SCHEMA,
+    SCHEMA_VERSION,
+    PartWriter,
+    doc_id,
+    page_reject_row,
+    reader_reject_row,
+    record_row,
+)
+
+NOW = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
+STAMP = {"run_id": "r1", "processed_at": NOW}
+
+
+def page(record: int = 0, **overrides) -> RawPage:
+    fields = {
+        "source": "site/a.jsonl",
+        "record": record,
+        "format": "jsonl",
+        "content_type": "html",
+        "content": "<p>Hello world</p>",
+        "raw_bytes": 18,
+        "url": "https://example.org/a",
+        "fetched": "2024-04-30T10:00:00Z",
+        "encoding": "utf-8",
+        "extra": {"lang_hint": '"en"'},
+    }
+    return RawPage(**(fields | overrides))
+
+
+def cleaned(text: str = "Hello world", **meta) -> Cleaned:
+    nav = Block(0, "Home | About", "line")
+    kept = Block(1, text)
+    removal = Removal(nav, "boilerplate", "navigation")
+    return Cleaned(text, Meta(**meta), (kept,), (removal,))
+
+
+def record_rows(n: int) -> list[dict]:
+    return [record_row(page(i), cleaned(f"Text {i}"), **STAMP) for i in range(n)]
+
+
+def parquet_files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_record_schema_is_exactly_declared():
+    removal = pa.struct(
+        [
+            pa.field("text", pa.string(), nullable=False),
+            pa.field("cleaner", pa.string(), nullable=False),
+            pa.field("reason", pa.string(), nullable=False),
+        ]
+    )
+    string, required = pa.string(), False
+    expected = [
+        ("doc_id", string, required),
+        ("source", string, required),
+        ("record", pa.int32(), required),
+        ("url", string, True),
+        ("format", string, required),
+        ("content_type", string, required),
+        ("title", string, True),
+        ("author", string, True),
+        ("published", string, True),
+        ("site", string, True),
+        ("language", string, True),
+        ("text", string, required),
+        ("removed", pa.list_(pa.field("element", removal, nullable=False)), required),
+        ("raw_chars", pa.int64(), required),
+        ("text_chars", pa.int64(), required),
+        ("content_sha1", string, required),
+        ("fetched", string, True),
+        ("encoding", string, True),
+        ("extra", pa.map_(pa.string(), pa.string()), required),
+        ("run_id", string, required),
+        ("processed_at", pa.timestamp("us", tz="UTC"), required),
+        ("schema_version", pa.int16(), required),
+    ]
+    assert [(f.name, f.type, f.nullable) for f in RECORD_SCHEMA] == expected
+    removed = RECORD_SCHEMA.field("removed").type
+    assert pa.types.is_list(removed)
+    assert pa.types.is_struct(removed.value_type)
+    assert [f.name for f in removed.value_type] == ["text", "cleaner", "reason"]
+
+
+def test_reject_schema_is_exactly_declared():
+    expected = [
+        ("source", pa.string(), False),
+        ("record", pa.int32(), False),
+        ("format", pa.string(), True),
+        ("url", pa.string(), True),
+        ("reason", pa.string(), False),
+        ("detail", pa.string(), False),
+        ("run_id", pa.string(), False),
+        ("processed_at", pa.timestamp("us", tz="UTC"), False),
+        ("schema_version", pa.int16(), False),
+    ]
+    assert [(f.name, f.type, f.nullable) for f in REJECT_SCHEMA] == expected
+
+
+def test_doc_id_is_stable_and_distinguishes_records():
+    assert doc_id("a/b.warc", 3) == hashlib.sha1(b"a/b.warc\x003").hexdigest()[:16]
+    assert doc_id("a/b.warc", 3) == doc_id("a/b.warc", 3)
+    assert len({doc_id("a/b.warc", 3), doc_id("a/b.warc", 4), doc_id("a/c.warc", 3)}) == 3
+
+
+def test_record_row_takes_meta_from_cleaner_and_keeps_fetch_time_apart():
+    row = record_row(page(), cleaned("Body text", title="T", author="A", language="en"), **STAMP)
+    assert row.keys() == set(RECORD_SCHEMA.names)
+    assert row["doc_id"] == doc_id("site/a.jsonl", 0)
+    assert (row["title"], row["author"], row["language"]) == ("T", "A", "en")
+    assert row["published"] is None
+    assert row["fetched"] == "2024-04-30T10:00:00Z"
+    assert row["url"] == "https://example.org/a"
+    assert row["removed"] == [
+        {"text": "Home | About", "cleaner": "boilerplate", "reason": "navigation"}
+    ]
+    assert (row["raw_chars"], row["text_chars"]) == (18, 9)
+    assert row["content_sha1"] == hashlib.sha1(b"Body text").hexdigest()
+    assert row["extra"] == {"lang_hint": '"en"'}
+    assert row["schema_version"] == SCHEMA_VERSION
+
+
+def test_record_row_url_prefers_the_dump_and_falls_back_to_the_cleaner():
+    found = cleaned(url="https://example.org/canonical")
+    assert record_row(page(), found, **STAMP)["url"] == "https://example.org/a"
+    assert record_row(page(url=None), found, **STAMP)["url"] == "https://example.org/canonical"
+
+
+def test_reject_rows_cover_reader_and_page_rejects():
+    from_reader = reader_reject_row(Reject("x.bin", 0, "binary_content", "NUL bytes"), **STAMP)
+    from_page = page_reject_row(page(2), reason="no_main_content", detail="empty", **STAMP)
+    assert from_reader.keys() == from_page.keys() == set(REJECT_SCHEMA.names)
+    assert (from_reader["reason"], from_reader["format"], from_reader["url"]) == (
+        "binary_content",
+        None,
+        None,
+    )
+    assert (from_page["record"], from_page["format"], from_page["url"]) == (
+        2,
+        "jsonl",
+        "https://example.org/a",
+    )
+
+
+def test_part_round_trip_with_pyarrow_and_duckdb(tmp_path):
+    out = tmp_path / "records"
+    with PartWriter(out, RECORD_SCHEMA, run_id="r1", batch_no=7, row_group_rows=3) as writer:
+        for row in record_rows(7):
+            writer.write(row)
+    assert parquet_files(out) == ["part-r1-00007.parquet"]
+    assert writer.rows_written == 7
+
+    part = pq.ParquetFile(out / "part-r1-00007.parquet")
+    assert part.schema_arrow.equals(RECORD_SCHEMA)
+    assert part.metadata.num_row_groups == 3
+    assert part.metadata.row_group(0).column(0).compression == "ZSTD"
+    table = pq.read_table(out / "part-r1-00007.parquet")
+    assert table.column("text").to_pylist() == [f"Text {i}" for i in range(7)]
+    assert table.column("processed_at")[0].as_py() == NOW
+
+    assert ds.dataset(out, format="parquet").count_rows() == 7
+    glob = f"read_parquet('{out}/*.parquet')"
+    rows = duckdb.sql(
+        f"select record, removed[1].reason, extra['lang_hint'], schema_version"
+        f" from {glob} order by record"
+    ).fetchall()
+    assert rows[0] == (0, "navigation", '"en"', SCHEMA_VERSION)
+    assert len(rows) == 7
+
+
+def test_rows_are_flushed_in_row_groups_while_writing(tmp_path):
+    with PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=0, row_group_rows=2) as writer:
+        rows = record_rows(5)
+        for written, row in enumerate(rows, start=1):
+            writer.write(row)
+            assert writer.rows_written == written - written % 2
+    assert writer.rows_written == 5
+
+
+def test_exception_mid_write_leaves_no_file(tmp_path):
+    out = tmp_path / "records"
+    with (
+        pytest.raises(RuntimeError, match="boom"),
+        PartWriter(out, RECORD_SCHEMA, run_id="r1", batch_no=1, row_group_rows=2) as writer,
+    ):
+        for row in record_rows(5):
+            writer.write(row)
+        assert writer.temp_path.exists()
+        raise RuntimeError("boom")
+    assert parquet_files(out) == []
+
+
+def test_invalid_rows_are_refused_and_leave_no_file(tmp_path):
+    bad = record_rows(1)[0] | {"doc_id": None}
+    with (
+        pytest.raises(ValueError, match="non-nullable column 'doc_id'"),
+        PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=1) as writer,
+    ):
+        writer.write(bad)
+    assert parquet_files(tmp_path) == []
+
+    with PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=1) as writer:
+        with pytest.raises(ValueError, match=r"missing \['text'\]"):
+            writer.write({k: v for k, v in record_rows(1)[0].items() if k != "text"})
+        with pytest.raises(ValueError, match=r"unexpected \['surplus'\]"):
+            writer.write(record_rows(1)[0] | {"surplus": 1})
+
+
+def test_readers_ignore_a_part_still_being_written(tmp_path):
+    with PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=0) as done:
+        done.write(record_rows(1)[0])
+    with PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=1, row_group_rows=1) as busy:
+        for row in record_rows(3):
+            busy.write(row)
+        assert busy.temp_path.name.startswith(".part-r1-00001.parquet")
+        assert busy.temp_path.suffix == ".tmp"
+        assert ds.dataset(tmp_path, format="parquet").count_rows() == 1
+        glob = f"read_parquet('{tmp_path}/*.parquet')"
+        assert duckdb.sql(f"select count(*) from {glob}").fetchall() == [(1,)]
+    assert ds.dataset(tmp_path, format="parquet").count_rows() == 4
+
+
+def test_empty_part_is_a_valid_zero_row_file(tmp_path):
+    with PartWriter(tmp_path, REJECT_SCHEMA, run_id="r1", batch_no=0):
+        pass
+    assert parquet_files(tmp_path) == ["part-r1-00000.parquet"]
+    assert pq.read_schema(tmp_path / "part-r1-00000.parquet").equals(REJECT_SCHEMA)
+    glob = f"read_parquet('{tmp_path}/*.parquet')"
+    assert duckdb.sql(f"select count(*) from {glob}").fetchall() == [(0,)]
+    assert ds.dataset(tmp_path, format="parquet").count_rows() == 0
+
+
+def test_rewriting_a_batch_replaces_its_part(tmp_path):
+    for n in (3, 2):
+        with PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=0) as writer:
+            for row in record_rows(n):
+                writer.write(row)
+    assert parquet_files(tmp_path) == ["part-r1-00000.parquet"]
+    assert pq.read_metadata(tmp_path / "part-r1-00000.parquet").num_rows == 2
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"run_id": "", "batch_no": 0},
+        {"run_id": "a/b", "batch_no": 0},
+        {"run_id": ".hidden", "batch_no": 0},
+        {"run_id": "r1", "batch_no": -1},
+        {"run_id": "r1", "batch_no": 0, "row_group_rows": 0},
+    ],
+)
+def test_writer_settings_are_validated(tmp_path, settings):
+    with pytest.raises(ValueError):
+        PartWriter(tmp_path, RECORD_SCHEMA, **settings)

@@ -1,0 +1,56 @@
+from collections import Counter
+
+from flows.batch import BatchReport
+from flows.summary import RunSummary, batch_line, format_summary, summary_markdown
+
+REPORT = BatchReport(
+    inputs=12,
+    records=9,
+    rejects=3,
+    removals=Counter({"tail/after_tail_marker": 4, "widgets/share": 7}),
+    reject_reasons=Counter({"empty_file": 1, "no_main_content": 2}),
+    files=5,
+    seconds=3.0,
+)
+SUMMARY = RunSummary(
+    run_id="r1",
+    out="/data/out",
+    files=5,
+    batches=2,
+    failed_batches=0,
+    report=REPORT,
+    wall_seconds=2.0,
+)
+
+
+def test_batch_line():
+    assert batch_line(3, 10, REPORT) == "batch 3/10: 9 records, 3 rejects (5 files, 3.0 s)"
+
+
+def test_terminal_summary_accounts_for_every_input_and_names_the_outputs():
+    text = format_summary(SUMMARY)
+    assert "inputs 12 = records 9 + rejects 3" in text
+    assert "6.0 docs/s" in text
+    # Most frequent reason first.
+    assert text.index("widgets/share") < text.index("tail/after_tail_marker")
+    assert "       2  no_main_content" in text
+    assert text.endswith("records: /data/out/records\nrejects: /data/out/rejects")
+    assert "FAILED" not in text
+
+
+def test_terminal_summary_flags_failed_batches():
+    failed = RunSummary(**{**SUMMARY.__dict__, "failed_batches": 1})
+    assert "2 batches, 1 FAILED" in format_summary(failed)
+
+
+def test_zero_wall_time_does_not_divide_by_zero():
+    assert RunSummary(**{**SUMMARY.__dict__, "wall_seconds": 0.0}).docs_per_second == 0.0
+
+
+def test_markdown_lists_counts_and_reasons():
+    markdown = summary_markdown(SUMMARY, ["dumps/", "more/*.warc.gz"])
+    assert "| records | 9 |" in markdown
+    assert "| docs/s | 6.0 |" in markdown
+    assert "| `widgets/share` | 7 |" in markdown
+    assert "| `no_main_content` | 2 |" in markdown
+    assert "`more/*.warc.gz`" in markdown
