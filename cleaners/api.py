@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cleaners.apply import clean
-from cleaners.document import Cleaned, Cleaner
-from cleaners.html import html_document
+from cleaners.document import Cleaned, Cleaner, Document, Removal
+from cleaners.html import html_page
+from cleaners.patterns import normalise
 from cleaners.rules.captions import Captions
 from cleaners.rules.head import HeadNavigation, TitleEcho
 from cleaners.rules.metadata import Bylines, DateLines, SourceLines
 from cleaners.rules.navigation import Breadcrumbs, NavigationLines
+from cleaners.rules.region import MainRegion
 from cleaners.rules.repeats import RepeatedBlocks
 from cleaners.rules.tail import InlineTeasers, TailCut
 from cleaners.rules.widgets import Widgets
+from cleaners.signals import word_count
 from cleaners.text import text_document
 
 TEXT_CLEANERS: tuple[Cleaner, ...] = (
@@ -27,6 +32,7 @@ TEXT_CLEANERS: tuple[Cleaner, ...] = (
     TailCut(),
     RepeatedBlocks(),
     HeadNavigation(),
+    MainRegion(),
 )
 """Everything a browser's text dump needs: it has all the page's chrome in it."""
 
@@ -51,12 +57,42 @@ def clean_text(
     return clean(text_document(text, url=url), cleaners)
 
 
+EXTRACTED_MIN_SHARE = 0.1
+"""trafilatura's cleaned output is trusted unless it has fewer words than this share of the
+cleaned visible text: then extraction missed the content (listings, app-like pages), and the
+visible text cleaned as a text dump is the better reading. Measured on wcxb-dev: 0.1 keeps
+every article on trafilatura and lifts listings and service pages; larger shares start to
+cost articles."""
+
+
 def clean_html(
     html: str, *, url: str | None = None, cleaners: tuple[Cleaner, ...] = HTML_CLEANERS
 ) -> Cleaned:
     """Extract the main content of an HTML page, then clean what extraction left in.
 
-    When extraction finds nothing, the page's visible text is cleaned as a text dump instead.
+    The audit covers extraction too: lines of the visible page that trafilatura dropped are
+    listed as `extractor/outside_main_content` removals.
     """
-    doc = html_document(html, url=url)
-    return clean(doc, cleaners if doc.origin == "html" else TEXT_CLEANERS)
+    page = html_page(html, url=url)
+    visible = replace(clean(page.visible, TEXT_CLEANERS), extractor="visible_text")
+    if page.extracted is None:
+        return visible
+    main = clean(page.extracted, cleaners)
+    if extraction_missed_content(main, visible):
+        return visible
+    removed = main.removed + _dropped_by_extraction(page.visible, page.extracted)
+    return replace(main, removed=removed, extractor="trafilatura")
+
+
+def extraction_missed_content(extracted: Cleaned, visible: Cleaned) -> bool:
+    return word_count(extracted.text) < EXTRACTED_MIN_SHARE * word_count(visible.text)
+
+
+def _dropped_by_extraction(visible: Document, extracted: Document) -> tuple[Removal, ...]:
+    """Visible lines that appear nowhere in trafilatura's output (compared normalised)."""
+    kept = normalise(" ".join(block.text for block in extracted.blocks))
+    return tuple(
+        Removal(block, "extractor", "outside_main_content")
+        for block in visible.blocks
+        if normalise(block.text) not in kept
+    )

@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 BlockKind = Literal["paragraph", "heading", "list_item", "quote", "table", "code", "line"]
 MetaField = Literal["title", "author", "published", "site"]
 Origin = Literal["html", "text"]
+Extractor = Literal["text_dump", "trafilatura", "visible_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,3 +81,6 @@ class Cleaned:
     meta: Meta
     kept: tuple[Block, ...]
     removed: tuple[Removal, ...]
+    extractor: Extractor = "text_dump"
+    """Where the blocks came from: the dump's lines, trafilatura's main content, or the
+    page's visible text when extraction missed the content."""

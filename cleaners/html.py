@@ -1,15 +1,15 @@
-"""HTML -> `Document`: trafilatura finds the main content and the metadata; lxml walks it.
+"""HTML -> `HtmlPage`: trafilatura's main content and metadata, and the visible text.
 
-When trafilatura finds nothing, the page's visible text (beautifulsoup4, minus scripts and
-obvious chrome elements) becomes a text document, so the text-dump cleaners take over.
+lxml walks both: trafilatura's output tree into blocks, and the page itself into the lines a
+browser would show, which the text-dump cleaners handle when extraction misses the content.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import trafilatura
-from bs4 import BeautifulSoup
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -29,51 +29,93 @@ DATE_PARAMS = {"extensive_search": False, "original_date": True}
 """Dates the page states (meta tags, markup, URL), not htmldate's guesses from free text:
 the extensive search takes half the extraction time and guesses dates for undated pages."""
 _INLINE_TAGS = frozenset({"hi", "ref", "del", "span", "b", "i", "em", "strong", "a", "sub", "sup"})
-_CHROME_TAGS = (
-    "head",
-    "title",
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "button",
-    "svg",
-    "iframe",
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd details div dl dt fieldset figcaption figure footer "
+    "form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody tfoot "
+    "thead tr ul".split()
 )
+_CELL_TAGS = frozenset({"td", "th"})
+_INVISIBLE_TAGS = frozenset(
+    "head title script style noscript template svg iframe object embed canvas button input "
+    "select option textarea".split()
+)
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
-def html_document(html: str, *, url: str | None = None) -> Document:
-    """The page's main content as blocks (origin "html"), or its visible text (origin "text")."""
+@dataclass(frozen=True, slots=True)
+class HtmlPage:
+    """Two readings of one page: trafilatura's main content, and everything a reader sees."""
+
+    extracted: Document | None
+    """trafilatura's main content as blocks (origin "html"); None when it finds nothing."""
+    visible: Document
+    """The page's visible text, one block per rendered line (origin "text"), like a browser's
+    text dump: the fallback when extraction misses the content, and the baseline that the
+    audit of what extraction dropped is taken against."""
+
+
+def html_page(html: str, *, url: str | None = None) -> HtmlPage:
     tree = trafilatura.load_html(html)
-    language = _declared_language(tree) if tree is not None else None
-    extracted = None
-    if tree is not None:
-        extracted = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            include_comments=False,
-            include_tables=True,
-            with_metadata=True,
-            deduplicate=False,
-            date_extraction_params=DATE_PARAMS,
-        )
-    if extracted is None or extracted.body is None or not _has_text(extracted.body):
-        fallback = text_document(_visible_text(html), url=url)
-        return Document(fallback.blocks, Meta(url=url, language=language), origin="text")
-    meta = Meta(
+    if tree is None:
+        return HtmlPage(None, Document((), Meta(url=url), origin="text"))
+    visible_blocks = text_document(visible_text(tree)).blocks
+    extracted = trafilatura.bare_extraction(
+        tree,
         url=url,
-        title=extracted.title or None,
-        author=extracted.author or None,
-        published=extracted.date or None,
-        site=extracted.sitename or None,
-        language=language,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=True,
+        deduplicate=False,
+        date_extraction_params=DATE_PARAMS,
     )
-    return Document(tuple(_blocks(extracted.body)), meta, origin="html")
+    meta = Meta(url=url, language=_declared_language(tree))
+    if extracted is not None:
+        meta = Meta(
+            url=url,
+            title=extracted.title or None,
+            author=extracted.author or None,
+            published=extracted.date or None,
+            site=extracted.sitename or None,
+            language=meta.language,
+        )
+    visible = Document(visible_blocks, meta, origin="text")
+    if extracted is None or extracted.body is None or not _has_text(extracted.body):
+        return HtmlPage(None, visible)
+    return HtmlPage(Document(tuple(_blocks(extracted.body)), meta, origin="html"), visible)
+
+
+def visible_text(tree: HtmlElement) -> str:
+    """The body's text with a line break at every block element, as a browser renders it;
+    scripts, styles, forms' controls and hidden elements left out."""
+    parts: list[str] = []
+    body = tree.find(".//body")
+    _render(body if body is not None else tree, parts)
+    return "".join(parts)
+
+
+def _render(element: etree._Element, parts: list[str]) -> None:
+    tag = element.tag.lower() if isinstance(element.tag, str) else ""
+    if tag and not _is_hidden(element, tag):
+        block = tag in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        elif tag in _CELL_TAGS:
+            parts.append(" ")
+        parts.append(element.text or "")
+        for child in element:
+            _render(child, parts)
+        if block:
+            parts.append("\n")
+    parts.append(element.tail or "")
+
+
+def _is_hidden(element: etree._Element, tag: str) -> bool:
+    return (
+        tag in _INVISIBLE_TAGS
+        or element.get("hidden") is not None
+        or element.get("aria-hidden") == "true"
+        or bool(_DISPLAY_NONE.search(element.get("style") or ""))
+    )
 
 
 def _declared_language(tree: HtmlElement) -> str | None:
@@ -140,10 +182,3 @@ def _flat(element: etree._Element, *, skip: str | None = None) -> str:
 
 def _squash(text: str | None) -> str:
     return _SPACES.sub(" ", text or "").strip()
-
-
-def _visible_text(html: str) -> str:
-    soup = BeautifulSoup(html, "lxml")
-    for tag in soup(_CHROME_TAGS):
-        tag.decompose()
-    return soup.get_text("\n")

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
@@ -116,6 +117,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument("--run-id", help="name of this run's Parquet parts (default: generated)")
     clean.set_defaults(handler=_clean)
+    evaluate = commands.add_parser(
+        "eval",
+        help="score the cleaning on a labelled dataset against baselines",
+        description="Run Winnow and bare trafilatura (--text: Winnow on the text dumps, jusText, "
+        "trafilatura, the raw dump) on a labelled folder (wcxb: ground-truth.json + html/ "
+        "[+ text/]; trafilatura-eval: evaldata.json + html/); print P/R/F1 per page type and "
+        "write a JSON report.",
+    )
+    evaluate.add_argument("dataset", metavar="DATASET", help="labelled dataset folder")
+    evaluate.add_argument(
+        "--text", action="store_true", help="score the text-dump path on the dumps in text/"
+    )
+    evaluate.add_argument(
+        "--workers", type=int, help="worker processes (default: all cores)", metavar="N"
+    )
+    evaluate.add_argument("--limit", type=int, help="only the first N pages (by id)", metavar="N")
+    evaluate.add_argument(
+        "--report",
+        metavar="PATH",
+        help="JSON report (default: eval-<dataset>[-text].json in the current folder)",
+    )
+    evaluate.set_defaults(handler=_eval)
     return parser
 
 
@@ -212,6 +235,41 @@ def _clean(args: argparse.Namespace) -> int:
         print("winnow clean: no dump files found in the inputs", file=sys.stderr)
         return EXIT_RUN_PROBLEM
     return EXIT_RUN_PROBLEM if summary.failed_batches else EXIT_OK
+
+
+def _eval(args: argparse.Namespace) -> int:
+    """Everything is checked (options, dataset files, report folder) before a page is run."""
+    from flows.evaluate import (
+        EvalOptions,
+        check_runnable,
+        default_report_path,
+        format_run,
+        load_dataset,
+        print_progress,
+        run_eval,
+        write_report,
+    )
+
+    try:
+        given = {"workers": args.workers, "limit": args.limit}
+        options = EvalOptions(
+            mode="text" if args.text else "html",
+            **{name: value for name, value in given.items() if value is not None},
+        )
+        dataset = load_dataset(args.dataset)
+        check_runnable(dataset, options)
+        report_path = Path(args.report or default_report_path(dataset, options.mode))
+        if not report_path.parent.resolve().is_dir():
+            raise ValueError(f"--report: no such folder: {report_path.parent}")
+    except ValueError as exc:  # includes DatasetError: the folder is not a usable dataset
+        print(f"winnow eval: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+
+    run = run_eval(dataset, options, progress=print_progress)
+    write_report(run, report_path)
+    print(format_run(run), flush=True)
+    print(f"report: {report_path}", flush=True)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:

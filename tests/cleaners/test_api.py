@@ -1,8 +1,9 @@
 import pytest
 from cleaner_samples import BUS_PARAGRAPHS, FRENCH, GERMAN
 
-from cleaners.api import clean_html, clean_text
-from cleaners.document import Cleaned
+from cleaners.api import clean_html, clean_text, extraction_missed_content
+from cleaners.document import Cleaned, Meta
+from cleaners.html import html_page
 
 ARTICLE_TEXT = "\n\n".join(BUS_PARAGRAPHS)
 
@@ -140,3 +141,44 @@ def test_custom_cleaner_set_is_used():
 
     assert cleaned.removed == ()
     assert cleaned.text == "\n\n".join(DUMP.split("\n"))
+
+
+def test_clean_html_audit_lists_what_extraction_dropped():
+    cleaned = clean_html(ARTICLE_HTML)
+
+    assert cleaned.extractor == "trafilatura"
+    dropped = {r.block.text for r in cleaned.removed if r.cleaner == "extractor"}
+    assert dropped == {"Home Local", "Example Times, 1 Example Street"}
+    assert {r.reason for r in cleaned.removed if r.cleaner == "extractor"} == {
+        "outside_main_content"
+    }
+
+
+def test_every_visible_line_is_kept_or_explained():
+    cleaned = clean_html(ARTICLE_HTML)
+    explained = {r.block.text for r in cleaned.removed}
+
+    for block in html_page(ARTICLE_HTML).visible.blocks:
+        assert block.text in cleaned.text or block.text in explained, block.text
+
+
+def test_fallback_page_reports_the_visible_text_extractor():
+    assert clean_html(FALLBACK_HTML).extractor == "visible_text"
+    assert clean_text(DUMP).extractor == "text_dump"
+
+
+def _cleaned(text: str) -> Cleaned:
+    return Cleaned(text=text, meta=Meta(), kept=(), removed=())
+
+
+@pytest.mark.parametrize(
+    ("extracted_words", "visible_words", "missed"),
+    [(5, 200, True), (19, 200, True), (20, 200, False), (150, 200, False), (0, 0, False)],
+)
+def test_extraction_counts_as_missed_when_far_shorter_than_the_visible_text(
+    extracted_words, visible_words, missed
+):
+    extracted = _cleaned(" ".join(["word"] * extracted_words))
+    visible = _cleaned(" ".join(["word"] * visible_words))
+
+    assert extraction_missed_content(extracted, visible) is missed

@@ -1,7 +1,7 @@
 import pytest
 from cleaner_samples import BUS_PARAGRAPHS
 
-from cleaners.html import html_document
+from cleaners.html import html_page
 
 HEAD = """<head><title>Council expands bus network | Example Times</title>
 <meta name="author" content="Jane Doe">
@@ -35,7 +35,7 @@ def texts(document):
 
 
 def test_article_blocks_come_from_the_main_content():
-    document = html_document(ARTICLE, url="https://example.com/bus")
+    document = html_page(ARTICLE, url="https://example.com/bus").extracted
 
     assert document.origin == "html"
     assert texts(document) == ["Council expands bus network", *BUS_PARAGRAPHS]
@@ -44,7 +44,9 @@ def test_article_blocks_come_from_the_main_content():
 
 
 def test_metadata_comes_from_title_and_meta_tags():
-    meta = html_document(ARTICLE, url="https://example.com/bus").meta
+    page_ = html_page(ARTICLE, url="https://example.com/bus")
+    meta = page_.extracted.meta
+    assert page_.visible.meta == meta
 
     assert meta.url == "https://example.com/bus"
     assert meta.title == "Council expands bus network"
@@ -65,7 +67,7 @@ def test_block_kinds_and_inline_markup():
         "</article>"
     )
 
-    blocks = [(b.kind, b.text) for b in html_document(page(body)).blocks]
+    blocks = [(b.kind, b.text) for b in html_page(page(body)).extracted.blocks]
 
     assert blocks == [
         ("heading", "Timetable"),
@@ -82,16 +84,30 @@ def test_block_kinds_and_inline_markup():
     ]
 
 
-def test_page_without_main_content_falls_back_to_visible_text():
-    document = html_document(COMMENTS_ONLY)
+def test_visible_text_has_every_rendered_line():
+    visible = html_page(ARTICLE).visible
 
+    assert visible.origin == "text"
+    assert texts(visible) == [
+        "Home Local navigation link",
+        "Council expands bus network",
+        *BUS_PARAGRAPHS,
+        "Footer imprint and contact details",
+    ]
+
+
+def test_page_without_main_content_has_only_its_visible_text():
+    page_ = html_page(COMMENTS_ONLY)
+    document = page_.visible
+
+    assert page_.extracted is None
     assert document.origin == "text"
     assert texts(document) == ["Visible note one for readers", "Visible note two for readers"]
     assert {b.kind for b in document.blocks} == {"line"}
 
 
 def test_fallback_text_has_no_head_script_or_style_text():
-    joined = " ".join(texts(html_document(COMMENTS_ONLY)))
+    joined = " ".join(texts(html_page(COMMENTS_ONLY).visible))
 
     assert "Secret page title" not in joined
     assert "secretScript" not in joined
@@ -99,17 +115,17 @@ def test_fallback_text_has_no_head_script_or_style_text():
 
 
 def test_fallback_keeps_url_and_declared_language():
-    meta = html_document(COMMENTS_ONLY, url="https://example.com/c").meta
+    meta = html_page(COMMENTS_ONLY, url="https://example.com/c").visible.meta
 
     assert (meta.url, meta.language) == ("https://example.com/c", "de")
 
 
 @pytest.mark.parametrize("html", ["", "   ", "<html><body></body></html>"])
 def test_empty_pages_give_an_empty_text_document(html):
-    document = html_document(html)
+    page_ = html_page(html)
 
-    assert document.origin == "text"
-    assert document.blocks == ()
+    assert page_.extracted is None
+    assert page_.visible.blocks == ()
 
 
 @pytest.mark.parametrize(
@@ -117,4 +133,5 @@ def test_empty_pages_give_an_empty_text_document(html):
     [("en-GB", "en"), ("DE", "de"), ("pt_BR", "pt"), ("fil", "fil"), ("", None), ("12", None)],
 )
 def test_declared_language_is_the_primary_subtag_of_html_lang(lang, language):
-    assert html_document(page(f"<p>{BUS_PARAGRAPHS[0]}</p>", lang=lang)).meta.language == language
+    html = page(f"<p>{BUS_PARAGRAPHS[0]}</p>", lang=lang)
+    assert html_page(html).visible.meta.language == language

@@ -72,6 +72,7 @@ def test_record_schema_is_exactly_declared():
         ("url", string, True),
         ("format", string, required),
         ("content_type", string, required),
+        ("extractor", string, required),
         ("title", string, True),
         ("author", string, True),
         ("published", string, True),
