@@ -17,6 +17,8 @@ from cleaners.document import Block, BlockKind, Document, Meta
 from cleaners.text import text_document
 
 _SPACES = re.compile(r"\s+")
+_INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+"""Soft hyphens and zero-width characters: invisible, but they split words."""
 _KIND: dict[str, BlockKind] = {
     "p": "paragraph",
     "head": "heading",
@@ -181,4 +183,4 @@ def _flat(element: etree._Element, *, skip: str | None = None) -> str:
 
 
 def _squash(text: str | None) -> str:
-    return _SPACES.sub(" ", text or "").strip()
+    return _SPACES.sub(" ", _INVISIBLE_CHARS.sub("", text or "")).strip()

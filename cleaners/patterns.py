@@ -84,7 +84,6 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "responses",
         "discussion",
         # de
-        "lesen sie auch",
         "das könnte sie auch interessieren",
         "mehr zum thema",
         "ähnliche beiträge",
@@ -103,13 +102,9 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "antworten",
         "neueste beiträge",
         "empfohlene artikel",
-        "auch interessant",
         "das könnte dich auch interessieren",
         "beitragsnavigation",
         # fr
-        "à lire aussi",
-        "a lire aussi",
-        "lire aussi",
         "articles similaires",
         "articles liés",
         "sur le même sujet",
@@ -122,7 +117,6 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "à la une",
         "navigation des articles",
         # es
-        "te puede interesar",
         "también te puede interesar",
         "noticias relacionadas",
         "artículos relacionados",
@@ -137,7 +131,6 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "navegación de entradas",
         "te recomendamos",
         # it
-        "leggi anche",
         "articoli correlati",
         "potrebbe interessarti",
         "i più letti",
@@ -147,8 +140,6 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "lascia un commento annulla risposta",
         "navigazione articoli",
         # pt
-        "leia também",
-        "leia mais",
         "artigos relacionados",
         "notícias relacionadas",
         "mais lidas",
@@ -157,35 +148,75 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "deixe uma resposta",
         "navegação de posts",
         # nl
-        "lees ook",
         "gerelateerde artikelen",
         "meest gelezen",
         "reacties",
         "laat een reactie achter",
         "plaats een reactie",
         # pl
-        "czytaj także",
-        "czytaj też",
-        "zobacz także",
-        "zobacz też",
         "podobne artykuły",
         "najczęściej czytane",
         "komentarze",
         "dodaj komentarz",
         "zostaw komentarz",
         # ru / uk
-        "читайте также",
         "похожие статьи",
         "комментарии",
         "оставить комментарий",
-        "читайте також",
         "коментарі",
         # sv / da / no
-        "läs också",
         "relaterade artiklar",
         "kommentarer",
-        "læs også",
-        "les også",
+        # more, found in the trafilatura evaluation pages' dropped snippets
+        "view comments",
+        "show comments",
+        "more on this story",
+        "more on this topic",
+        "related topics",
+        "read more articles",
+        "you may also be interested in",
+        "more like this",
+        "most viewed",
+        "most shared",
+        "top stories",
+        "keep reading",
+        "recommended reading",
+        "weitere artikel zum thema",
+        "weitere themen",
+        "mehr themen",
+        "empfohlene beiträge",
+        "lesen sie auch die folgenden beiträge",
+        "weitere beiträge aus der kolumne",
+        "das thema könnte dich auch interessieren",
+        "kommentierte artikel",
+        "weitere beiträge zum thema",
+        "mehr aus dem ressort",
+        "das könnte ihnen auch gefallen",
+        "passend zum thema",
+        "top-themen",
+        "meistgelesene artikel",
+        "ähnliche themen",
+        "verwandte themen",
+        "weitere nachrichten",
+        "mehr zum thema:",
+        "dazu passend",
+        "zum thema",
+        "notas relacionadas",
+        "contenido relacionado",
+        "más noticias",
+        "otras noticias",
+        "también te puede gustar",
+        "lo último",
+        "recomendados",
+        "relacionadas",
+        "mais notícias",
+        "leia também:",
+        "ti potrebbe interessare",
+        "altri articoli",
+        "sur le même thème",
+        "à voir aussi",
+        "nos derniers articles",
+        "dans la même rubrique",
     }
 )
 """Full-line markers after which the rest of the page is not the article."""
@@ -198,9 +229,45 @@ TAIL_MARKER_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(one|no)\s+(comments?|responses?|thoughts?)( on .*)?$"),
     re.compile(r"^\d+\s+thoughts? on .*$"),
     re.compile(r"^(comments|responses)\s*\(\d+\)$"),
-    re.compile(r"^more (from|in|on) [\w' &-]{2,40}$"),
 )
 """Short tail markers with a number or a name in them ("12 comments", "3 thoughts on ...")."""
+
+# --- "read also" headings: usually a teaser inside the article, sometimes its end ----------
+TEASER_HEADINGS: frozenset[str] = frozenset(
+    {
+        "lesen sie auch",
+        "auch interessant",
+        "à lire aussi",
+        "a lire aussi",
+        "lire aussi",
+        "te puede interesar",
+        "le puede interesar",
+        "leggi anche",
+        "leia também",
+        "leia mais",
+        "veja também",
+        "lees ook",
+        "czytaj także",
+        "czytaj też",
+        "zobacz także",
+        "zobacz też",
+        "читайте также",
+        "читайте також",
+        "läs också",
+        "læs også",
+        "les også",
+        "read also",
+        "also read",
+        "read more",
+        "more on this",
+    }
+)
+"""A whole line that introduces one linked headline. Mid-article it is a teaser (it and its
+headline go); it ends the article only when no substantial prose follows."""
+
+TEASER_HEADING_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^more (from|in|on|about) [\w' &-]{2,40}$"),
+)
 
 # --- inline teasers that are not the end of the article --------------------------------------
 TEASER_PREFIXES: tuple[str, ...] = (

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from cleaners.document import Block, Document, Meta
+
+_INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+"""Soft hyphens and zero-width characters: invisible, but they split words."""
 
 
 def text_document(text: str, *, url: str | None = None) -> Document:
@@ -11,6 +16,7 @@ def text_document(text: str, *, url: str | None = None) -> Document:
     Browser dumps put one rendered block per line; blank lines only add spacing, so they
     carry no structure worth keeping.
     """
-    lines = (line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    text = _INVISIBLE_CHARS.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = (line.strip() for line in text.split("\n"))
     blocks = tuple(Block(i, line, "line") for i, line in enumerate(x for x in lines if x))
     return Document(blocks=blocks, meta=Meta(url=url), origin="text")

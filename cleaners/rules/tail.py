@@ -6,19 +6,41 @@ import re
 from dataclasses import dataclass
 
 from cleaners.document import Document, Removal
-from cleaners.patterns import TAIL_MARKER_PATTERNS, TAIL_MARKERS, TEASER_PREFIXES, normalise, words
+from cleaners.patterns import (
+    TAIL_MARKER_PATTERNS,
+    TAIL_MARKERS,
+    TEASER_HEADING_PATTERNS,
+    TEASER_HEADINGS,
+    TEASER_PREFIXES,
+    normalise,
+    words,
+)
 from cleaners.signals import is_prose
 
 MARKER_MAX_WORDS = 10
+TEASER_HEADLINE_MAX_WORDS = 20
 _SPACE_BEFORE_COLON = re.compile(r"\s+:")
+
+
+def _short_key(text: str) -> str | None:
+    """The normalised line, if it is short enough to be a marker."""
+    return normalise(text) if len(words(text)) <= MARKER_MAX_WORDS else None
 
 
 def is_tail_marker(text: str) -> bool:
     """A short whole line such as "Related articles", "Leave a Reply" or "12 comments"."""
-    if len(words(text)) > MARKER_MAX_WORDS:
-        return False
-    key = normalise(text)
-    return key in TAIL_MARKERS or any(p.fullmatch(key) for p in TAIL_MARKER_PATTERNS)
+    key = _short_key(text)
+    return key is not None and (
+        key in TAIL_MARKERS or any(p.fullmatch(key) for p in TAIL_MARKER_PATTERNS)
+    )
+
+
+def is_teaser_heading(text: str) -> bool:
+    """A short whole line such as "Lesen Sie auch" or "More on the election"."""
+    key = _short_key(text)
+    return key is not None and (
+        key in TEASER_HEADINGS or any(p.fullmatch(key) for p in TEASER_HEADING_PATTERNS)
+    )
 
 
 @dataclass(frozen=True)
@@ -28,27 +50,34 @@ class TailCut:
     The guard: at least `min_words_before` prose words above the marker, and at least
     `min_share_before` of the page's (distinct) prose words. A "Most read" box in a sidebar
     above the article, or a teaser in its middle, is therefore not the end of the article.
+    A "read also" heading ends the article only if at most `teaser_max_share_after` of the
+    prose comes after it; otherwise it is a mid-article teaser (see `InlineTeasers`).
     """
 
     min_words_before: int = 60
     min_share_before: float = 0.25
+    teaser_max_share_after: float = 0.1
     name: str = "tail"
 
     def __post_init__(self) -> None:
         if self.min_words_before < 0:
             raise ValueError("min_words_before must be >= 0")
-        if not 0.0 <= self.min_share_before <= 1.0:
-            raise ValueError("min_share_before must be between 0 and 1")
+        for share in (self.min_share_before, self.teaser_max_share_after):
+            if not 0.0 <= share <= 1.0:
+                raise ValueError("shares must be between 0 and 1")
 
     def judge(self, doc: Document) -> list[Removal]:
         prose_words = _distinct_prose_words(doc)
         total = sum(prose_words)
         before = 0
         for position, block in enumerate(doc.blocks):
-            if (
+            guarded = before >= self.min_words_before and before >= self.min_share_before * total
+            if guarded and (
                 is_tail_marker(block.text)
-                and before >= self.min_words_before
-                and before >= self.min_share_before * total
+                or (
+                    is_teaser_heading(block.text)
+                    and total - before <= self.teaser_max_share_after * total
+                )
             ):
                 marker, *rest = doc.blocks[position:]
                 return [Removal(marker, self.name, "tail_marker")] + [
@@ -71,7 +100,8 @@ def _distinct_prose_words(doc: Document) -> list[int]:
 
 @dataclass(frozen=True)
 class InlineTeasers:
-    """ "Read more: <headline>" lines link elsewhere; they go, and nothing after them does."""
+    """Links to other pages inside the article: "Read more: <headline>" lines, and a "Lesen
+    Sie auch" heading with the headline below it. They go; nothing after them does."""
 
     max_words: int = 30
     name: str = "teasers"
@@ -81,9 +111,19 @@ class InlineTeasers:
             raise ValueError("max_words must be at least 1")
 
     def judge(self, doc: Document) -> list[Removal]:
-        return [
-            Removal(block, self.name, "read_more_teaser")
-            for block in doc.blocks
-            if len(words(block.text)) <= self.max_words
-            and _SPACE_BEFORE_COLON.sub(":", normalise(block.text)).startswith(TEASER_PREFIXES)
-        ]
+        removals = []
+        blocks = doc.blocks
+        for position, block in enumerate(blocks):
+            key = _SPACE_BEFORE_COLON.sub(":", normalise(block.text))
+            if len(words(block.text)) <= self.max_words and key.startswith(TEASER_PREFIXES):
+                removals.append(Removal(block, self.name, "read_more_teaser"))
+            elif is_teaser_heading(block.text):
+                removals.append(Removal(block, self.name, "read_more_teaser"))
+                headline = blocks[position + 1] if position + 1 < len(blocks) else None
+                if headline is not None and _is_headline(headline.text):
+                    removals.append(Removal(headline, self.name, "read_more_teaser"))
+        return removals
+
+
+def _is_headline(text: str) -> bool:
+    return len(words(text)) <= TEASER_HEADLINE_MAX_WORDS and not is_prose(text)

@@ -1,7 +1,7 @@
 import pytest
 from cleaner_samples import BUS_PARAGRAPHS, doc, inquiry_paragraph, reason_by_text, removed_texts
 
-from cleaners.rules.tail import InlineTeasers, TailCut, is_tail_marker
+from cleaners.rules.tail import InlineTeasers, TailCut, is_tail_marker, is_teaser_heading
 
 TAIL = ("Tram line delayed again", "New cycle lanes open along the river")
 
@@ -37,7 +37,19 @@ def test_marker_after_the_article_cuts_the_rest_of_the_page(marker):
 
 @pytest.mark.parametrize("marker", MULTILINGUAL_MARKERS)
 def test_multilingual_markers_are_recognised(marker):
-    assert is_tail_marker(marker)
+    assert is_tail_marker(marker) or is_teaser_heading(marker)
+
+
+@pytest.mark.parametrize("heading", ["Lesen Sie auch", "À lire aussi", "More on the election"])
+def test_read_also_heading_mid_article_is_a_teaser_not_the_end(heading):
+    headline = "Tram line delayed again after a signal failure"
+    page = doc(*BUS_PARAGRAPHS[:2], heading, headline, *BUS_PARAGRAPHS[2:])
+
+    assert TailCut().judge(page) == []
+    assert reason_by_text(InlineTeasers().judge(page)) == {
+        heading: "read_more_teaser",
+        headline: "read_more_teaser",
+    }
 
 
 @pytest.mark.parametrize(
