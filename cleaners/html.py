@@ -14,11 +14,10 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from cleaners.document import Block, BlockKind, Document, Meta
+from cleaners.patterns import INVISIBLE_CHARACTERS
 from cleaners.text import text_document
 
 _SPACES = re.compile(r"\s+")
-_INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-"""Soft hyphens and zero-width characters: invisible, but they split words."""
 _KIND: dict[str, BlockKind] = {
     "p": "paragraph",
     "head": "heading",
@@ -183,4 +182,4 @@ def _flat(element: etree._Element, *, skip: str | None = None) -> str:
 
 
 def _squash(text: str | None) -> str:
-    return _SPACES.sub(" ", _INVISIBLE_CHARS.sub("", text or "")).strip()
+    return _SPACES.sub(" ", INVISIBLE_CHARACTERS.sub("", text or "")).strip()

@@ -591,6 +591,9 @@ STOPWORDS: dict[str, frozenset[str]] = {
 }
 """Small stop-word lists: enough to guess a language and to tell prose from chrome."""
 
+INVISIBLE_CHARACTERS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+"""Soft hyphens and zero-width characters: invisible on the page, but they split words."""
+
 WORD = re.compile(r"\w+", re.UNICODE)
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 _SPACES = re.compile(r"\s+")

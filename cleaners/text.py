@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from cleaners.document import Block, Document, Meta
-
-_INVISIBLE_CHARS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-"""Soft hyphens and zero-width characters: invisible, but they split words."""
+from cleaners.patterns import INVISIBLE_CHARACTERS
 
 
 def text_document(text: str, *, url: str | None = None) -> Document:
@@ -16,7 +12,7 @@ def text_document(text: str, *, url: str | None = None) -> Document:
     Browser dumps put one rendered block per line; blank lines only add spacing, so they
     carry no structure worth keeping.
     """
-    text = _INVISIBLE_CHARS.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = INVISIBLE_CHARACTERS.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     lines = (line.strip() for line in text.split("\n"))
     blocks = tuple(Block(i, line, "line") for i, line in enumerate(x for x in lines if x))
     return Document(blocks=blocks, meta=Meta(url=url), origin="text")
