@@ -7,7 +7,7 @@ from dataclasses import replace
 from cleaners.apply import clean
 from cleaners.document import Cleaned, Cleaner, Document, Removal
 from cleaners.html import html_page
-from cleaners.patterns import normalise
+from cleaners.patterns import count_words, normalise
 from cleaners.rules.captions import Captions
 from cleaners.rules.head import HeadNavigation, TitleEcho
 from cleaners.rules.metadata import Bylines, DateLines, SourceLines
@@ -16,7 +16,6 @@ from cleaners.rules.region import MainRegion
 from cleaners.rules.repeats import RepeatedBlocks
 from cleaners.rules.tail import InlineTeasers, TailCut
 from cleaners.rules.widgets import Widgets
-from cleaners.signals import word_count
 from cleaners.text import text_document
 
 TEXT_CLEANERS: tuple[Cleaner, ...] = (
@@ -85,7 +84,7 @@ def clean_html(
 
 
 def extraction_missed_content(extracted: Cleaned, visible: Cleaned) -> bool:
-    return word_count(extracted.text) < EXTRACTED_MIN_SHARE * word_count(visible.text)
+    return count_words(extracted.text) < EXTRACTED_MIN_SHARE * count_words(visible.text)
 
 
 def _dropped_by_extraction(visible: Document, extracted: Document) -> tuple[Removal, ...]:

@@ -37,7 +37,7 @@ _BLOCK_TAGS = frozenset(
 )
 _CELL_TAGS = frozenset({"td", "th"})
 _INVISIBLE_TAGS = frozenset(
-    "head title script style noscript template svg iframe object embed canvas button input "
+    "head title script style template svg iframe object embed canvas button input "
     "select option textarea".split()
 )
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # --- where the article ends -------------------------------------------------------------------
 # A whole short line equal to one of these starts the page's tail (related lists, comments...).
@@ -594,16 +595,27 @@ STOPWORDS: dict[str, frozenset[str]] = {
 INVISIBLE_CHARACTERS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 """Soft hyphens and zero-width characters: invisible on the page, but they split words."""
 
+LINE_CACHE_SIZE = 16_384
+"""Per-line verdicts are cached: several rules ask the same question of the same line.
+Only lines go through the cache, never whole documents (see `count_words`)."""
+
 WORD = re.compile(r"\w+", re.UNICODE)
 _EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def normalise(line: str) -> str:
     """Lowercase, fold whitespace and typographic apostrophes, strip punctuation at the ends."""
     line = unicodedata.normalize("NFKC", line).replace("’", "'").replace("‘", "'")
     return _EDGE_PUNCTUATION.sub("", _SPACES.sub(" ", line.lower())).strip()
 
 
-def words(text: str) -> list[str]:
-    return WORD.findall(text.lower())
+def count_words(text: str) -> int:
+    """Word count of a whole text, uncached (documents are too big to keep)."""
+    return len(WORD.findall(text))
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
+def words(text: str) -> tuple[str, ...]:
+    return tuple(WORD.findall(text.lower()))

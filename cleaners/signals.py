@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
-from cleaners.patterns import STOPWORDS, TERMINAL_PUNCTUATION, words
+from cleaners.patterns import LINE_CACHE_SIZE, STOPWORDS, TERMINAL_PUNCTUATION, WORD, words
 
 PROSE_MIN_WORDS = 12
 PROSE_LONG_WORDS = 30
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def word_count(text: str) -> int:
     return len(words(text))
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_prose(text: str) -> bool:
     """A sentence-like paragraph: enough words, and either ends like a sentence or is long."""
     n = word_count(text)
@@ -28,7 +31,7 @@ def ends_like_sentence(text: str) -> bool:
 
 def guess_language(text: str, *, min_hits: int = 5) -> str | None:
     """The language whose stop words cover the most tokens, if clearly ahead; else None."""
-    tokens = words(text[:20_000])
+    tokens = WORD.findall(text[:20_000].lower())
     if not tokens:
         return None
     counts = Counter(tokens)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cleaners.document import Document, Removal
 from cleaners.patterns import (
@@ -10,12 +11,14 @@ from cleaners.patterns import (
     AGENCY_PARENTHETICAL,
     CREDIT_LINE,
     CREDIT_PARENTHETICAL,
+    LINE_CACHE_SIZE,
     words,
 )
 
 SHORT_CAPTION_WORDS = 25
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def caption_reason(text: str, *, max_caption_words: int = 60) -> str | None:
     """ "photo_credit" for a bare credit line, "photo_caption" for a caption that ends in one.
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cleaners.document import Block, Document, Removal
 from cleaners.patterns import (
     DATE_LINE,
+    LINE_CACHE_SIZE,
     NAVIGATION_LINES,
     PUBLICATION_LINE,
     SOURCE_LINE,
@@ -23,6 +25,7 @@ TITLE_MIN_WORDS = 2
 TITLE_MAX_WORDS = 30
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_furniture(text: str) -> bool:
     """Claimed by one of the line rules: not article text, whatever its length."""
     stripped = text.strip()
@@ -46,6 +49,7 @@ def content_start(doc: Document) -> int | None:
     return None
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_heading_like(text: str) -> bool:
     n_words = len(words(text))
     return (

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cleaners.document import Document, Removal
 from cleaners.patterns import (
     BYLINE_FOR,
     BYLINE_PREFIX,
     DATE_LINE,
+    LINE_CACHE_SIZE,
     PUBLICATION_DETAILS,
     PUBLICATION_LINE,
     SOURCE_LINE,
@@ -41,6 +43,7 @@ def _is_initial(token: str) -> bool:
     return len(token) <= 3 and token[0].isupper()
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def byline_author(text: str, *, max_words: int = 12) -> str | None:
     """The author named by a "By Jane Doe" / "Written by: Jane Doe" line, else None."""
     if len(words(text)) > max_words:

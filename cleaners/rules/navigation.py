@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cleaners.document import Document, Removal
 from cleaners.patterns import (
     BREADCRUMB_HOME_WORDS,
     BREADCRUMB_SEPARATORS,
+    LINE_CACHE_SIZE,
     NAVIGATION_LINES,
     normalise,
     words,
@@ -15,6 +17,7 @@ from cleaners.patterns import (
 from cleaners.signals import ends_like_sentence
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_breadcrumb(text: str, *, max_segment_words: int = 5) -> bool:
     """ "Home > News > Title": separated short segments, led by a home word or three deep."""
     if ends_like_sentence(text) or len(words(text)) > 30:

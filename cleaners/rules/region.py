@@ -41,25 +41,29 @@ class MainRegion:
             raise ValueError("min_prose_share must be between 0 and 1")
 
     def judge(self, doc: Document) -> list[Removal]:
-        scores = [self._score(b.text) for b in doc.blocks]
+        scores = prose_scores(doc, self.short_line_penalty)
         prose_words = sum(s for s in scores if s > 0)
         if prose_words < self.min_prose_words:
             return []
         total_words = sum(len(words(b.text)) for b in doc.blocks) or 1
         if prose_words / total_words < self.min_prose_share:
             return []
-        start, end = _best_run(scores)
+        start, end = best_run(scores)
         return [
             Removal(block, self.name, "outside_main_region")
             for position, block in enumerate(doc.blocks)
             if position < start or position >= end
         ]
 
-    def _score(self, text: str) -> float:
-        return float(len(words(text))) if is_prose(text) else -self.short_line_penalty
+
+def prose_scores(doc: Document, short_line_penalty: float) -> list[float]:
+    """Per block: its word count if it is prose, minus the penalty if not."""
+    return [
+        float(len(words(b.text))) if is_prose(b.text) else -short_line_penalty for b in doc.blocks
+    ]
 
 
-def _best_run(scores: list[float]) -> tuple[int, int]:
+def best_run(scores: list[float]) -> tuple[int, int]:
     """[start, end) of the contiguous run with the largest sum (Kadane)."""
     best, best_span = float("-inf"), (0, 0)
     current, current_start = 0.0, 0

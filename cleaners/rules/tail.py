@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cleaners.document import Document, Removal
 from cleaners.patterns import (
+    LINE_CACHE_SIZE,
     TAIL_MARKER_PATTERNS,
     TAIL_MARKERS,
     TEASER_HEADING_PATTERNS,
@@ -15,9 +17,11 @@ from cleaners.patterns import (
     normalise,
     words,
 )
+from cleaners.rules.region import best_run, prose_scores
 from cleaners.signals import is_prose
 
 MARKER_MAX_WORDS = 10
+REGION_SHORT_LINE_PENALTY = 2.0
 TEASER_HEADLINE_MAX_WORDS = 20
 _SPACE_BEFORE_COLON = re.compile(r"\s+:")
 
@@ -27,6 +31,7 @@ def _short_key(text: str) -> str | None:
     return normalise(text) if len(words(text)) <= MARKER_MAX_WORDS else None
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_tail_marker(text: str) -> bool:
     """A short whole line such as "Related articles", "Leave a Reply" or "12 comments"."""
     key = _short_key(text)
@@ -35,6 +40,7 @@ def is_tail_marker(text: str) -> bool:
     )
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_teaser_heading(text: str) -> bool:
     """A short whole line such as "Lesen Sie auch" or "More on the election"."""
     key = _short_key(text)
@@ -50,8 +56,11 @@ class TailCut:
     The guard: at least `min_words_before` prose words above the marker, and at least
     `min_share_before` of the page's (distinct) prose words. A "Most read" box in a sidebar
     above the article, or a teaser in its middle, is therefore not the end of the article.
-    A "read also" heading ends the article only if at most `teaser_max_share_after` of the
-    prose comes after it; otherwise it is a mid-article teaser (see `InlineTeasers`).
+    The marker must also lie below the start of the prose-densest run of blocks (see
+    `region`): a mega-menu with teaser sentences and a "Top stories" entry above the article
+    does not end it. A "read also" heading ends the article only if at most
+    `teaser_max_share_after` of the prose comes after it; otherwise it is a mid-article
+    teaser (see `InlineTeasers`).
     """
 
     min_words_before: int = 60
@@ -69,9 +78,14 @@ class TailCut:
     def judge(self, doc: Document) -> list[Removal]:
         prose_words = _distinct_prose_words(doc)
         total = sum(prose_words)
+        region_start, _ = best_run(prose_scores(doc, REGION_SHORT_LINE_PENALTY))
         before = 0
         for position, block in enumerate(doc.blocks):
-            guarded = before >= self.min_words_before and before >= self.min_share_before * total
+            guarded = (
+                position > region_start
+                and before >= self.min_words_before
+                and before >= self.min_share_before * total
+            )
             if guarded and (
                 is_tail_marker(block.text)
                 or (

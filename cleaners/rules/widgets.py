@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cleaners.document import Document, Removal
 from cleaners.patterns import (
     COOKIE_PHRASES,
     COUNTER_LINE,
     DISCLAIMER_PATTERNS,
+    LINE_CACHE_SIZE,
     SOCIAL_NAMES,
     WIDGET_PHRASES,
     normalise,
@@ -31,6 +33,7 @@ _COPYRIGHT = re.compile(
 )
 
 
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def widget_reason(text: str, *, max_words: int = 10) -> str | None:
     """Why a line is page furniture rather than article text, or None."""
     norm = normalise(text)

@@ -135,3 +135,18 @@ def test_empty_pages_give_an_empty_text_document(html):
 def test_declared_language_is_the_primary_subtag_of_html_lang(lang, language):
     html = page(f"<p>{BUS_PARAGRAPHS[0]}</p>", lang=lang)
     assert html_page(html).visible.meta.language == language
+
+
+def test_noscript_content_is_visible_text_as_with_javascript_off():
+    html = page(f"<noscript><p>{BUS_PARAGRAPHS[0]}</p></noscript><script>app()</script>")
+
+    assert texts(html_page(html).visible) == [BUS_PARAGRAPHS[0]]
+
+
+def test_hidden_elements_are_not_visible_text():
+    body = (
+        f'<div hidden>Hidden one</div><div style="display: none">Hidden two</div>'
+        f'<div aria-hidden="true">Hidden three</div><p>{BUS_PARAGRAPHS[1]}</p>'
+    )
+
+    assert texts(html_page(page(body)).visible) == [BUS_PARAGRAPHS[1]]

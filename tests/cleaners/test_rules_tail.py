@@ -179,3 +179,28 @@ def test_teaser_word_limit_is_configurable():
 def test_inline_teasers_rejects_invalid_settings():
     with pytest.raises(ValueError):
         InlineTeasers(max_words=0)
+
+
+def test_marker_in_a_menu_above_the_article_does_not_cut():
+    def teaser(topic: str) -> str:
+        return (
+            f"Our researchers work across three campuses on questions of {topic}, and they "
+            "publish their findings widely in journals and reports."
+        )
+
+    section = [f"Menu entry {n}" for n in range(12)]
+    mega_menu = [
+        *section,
+        teaser("coastal ecology"),
+        *section,
+        teaser("fisheries"),
+        *section,
+        teaser("climate"),
+        *section,
+        teaser("water quality"),
+        "Top stories",
+        *section,
+    ]
+    page = doc(*mega_menu, *[inquiry_paragraph(n) for n in range(6)])
+
+    assert TailCut().judge(page) == []
