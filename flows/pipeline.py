@@ -11,6 +11,7 @@ the run and every core cleans.
 
 from __future__ import annotations
 
+import logging
 import math
 import multiprocessing
 import os
@@ -51,6 +52,7 @@ from flows.summary import (
 )
 
 ARTIFACT_KEY = "winnow-clean-summary"
+QUIET_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan")
 BATCH_FAILED = "batch_failed"
 MAX_ERROR_CHARS = 300
 
@@ -76,11 +78,15 @@ def split_batches(
     return batches
 
 
-def _exit_on_sigint() -> None:
+def _init_worker() -> None:
     """Ctrl-C reaches the whole process group: a worker stops at once and silently (parts are
     renamed into place only when complete, so it leaves no partial output); the flow process
-    reports the interruption."""
+    reports the interruption. Extraction libraries' own warnings about a page ("discarding
+    data") would land on the terminal between progress lines: what happened to a page is in
+    its record or reject instead."""
     signal.signal(signal.SIGINT, lambda signum, frame: os._exit(128 + signum))
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 class WorkerPool(Executor):
@@ -97,7 +103,7 @@ class WorkerPool(Executor):
         return ProcessPoolExecutor(
             max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_on_sigint,
+            initializer=_init_worker,
         )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
