@@ -24,10 +24,12 @@ from flows.config import (
     CleanParams,
     describe_errors,
 )
+from flows.lock import OutputBusy, exclusive_output
 
 EXIT_OK = 0
 EXIT_RUN_PROBLEM = 1  # a batch failed, or the inputs held no dump files
 EXIT_BAD_CONFIG = 2
+EXIT_OUTPUT_BUSY = 3  # another run is writing to the same OUT
 EXIT_INTERRUPTED = 130
 MB = 1_000_000
 
@@ -212,6 +214,15 @@ def _clean(args: argparse.Namespace) -> int:
         print(f"winnow clean: error: {describe_errors(exc, OPTION_NAMES)}", file=sys.stderr)
         return EXIT_BAD_CONFIG
 
+    try:
+        with exclusive_output(Path(params.out)):
+            return _run_clean(params)
+    except OutputBusy as exc:
+        print(f"winnow clean: {exc}; try again when it has finished", file=sys.stderr)
+        return EXIT_OUTPUT_BUSY
+
+
+def _run_clean(params: CleanParams) -> int:
     set_env_defaults()
     from prefect.settings import PREFECT_API_URL
 
