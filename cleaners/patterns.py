@@ -218,6 +218,22 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "à voir aussi",
         "nos derniers articles",
         "dans la même rubrique",
+        # contacts, sources and further-information trailers of press releases and reports
+        "kontakt",
+        "pressekontakt",
+        "ansprechpartner",
+        "ansprechpartnerin",
+        "ansprechpartner zum thema",
+        "ansprechpartnerin zum thema",
+        "weiterführende links",
+        "quellenangaben",
+        "originalpublikation",
+        "press contact",
+        "media contact",
+        "media contacts",
+        "contacto de prensa",
+        "contact presse",
+        "contatti stampa",
     }
 )
 """Full-line markers after which the rest of the page is not the article."""
@@ -261,6 +277,15 @@ TEASER_HEADINGS: frozenset[str] = frozenset(
         "also read",
         "read more",
         "more on this",
+        "schon gelesen",
+        "vea también",
+        "ver también",
+        "lea también",
+        "zum weiterlesen",
+        "weiterlesen",
+        "weitere informationen",
+        "weiterführende informationen",
+        "zusatzinformationen",
     }
 )
 """A whole line that introduces one linked headline. Mid-article it is a teaser (it and its
@@ -268,7 +293,16 @@ headline go); it ends the article only when no substantial prose follows."""
 
 TEASER_HEADING_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^more (from|in|on|about) [\w' &-]{2,40}$"),
+    re.compile(
+        r"^(more|other|weitere|mehr|otras|otros|autres|altri|altre) ([\w'-]+ ){0,2}"
+        r"(articles|stories|posts|news|artikel|beiträge|themen|nachrichten|noticias|artículos|"
+        r"articoli|notizie)( (from|by|on|in|about|aus|zu|zum|von|bei|de|sobre|sur|di) .{1,40})?$"
+    ),
+    re.compile(r"^top[- ](themen|artikel|stories|storys|news)( .{1,40})?$"),
+    re.compile(r"^(mehr zum thema|más sobre|mais sobre|plus sur|altro su)( .{1,40})?$"),
 )
+"""Headings of a box of links to other pages: "More articles from X", "Weitere aktuelle
+Themen aus der Arbeitswelt", "Top-Themen bei X", "Más sobre X"."""
 
 # --- inline teasers that are not the end of the article --------------------------------------
 TEASER_PREFIXES: tuple[str, ...] = (
@@ -292,8 +326,23 @@ TEASER_PREFIXES: tuple[str, ...] = (
     "czytaj też:",
     "zobacz także:",
     "читайте также:",
+    "lea:",
+    "lea más:",
+    "lea también:",
+    "lea aquí:",
+    "le puede interesar:",
+    "puedes ver:",
+    "vea:",
+    "vea también:",
+    "ver también:",
+    "mira:",
+    "mire:",
+    "auch lesen:",
+    "lesen sie hier:",
+    "dowiedz się więcej:",
 )
-"""A line starting with one of these links to another page; it goes, but nothing after it."""
+"""A line starting with one of these links to another page; it goes, but nothing after it.
+Written with a colon; "»", ">>" or "|" after the phrase count as one ("À lire aussi » ...")."""
 
 # --- navigation --------------------------------------------------------------------------------
 BREADCRUMB_SEPARATORS = re.compile(r"\s*(?:>|»|›|→|::)\s*|\s+[/|]\s+")
@@ -439,8 +488,52 @@ WIDGET_PHRASES: tuple[str, ...] = (
     "zaloguj się",
     "поделиться",
     "войти",
+    # image viewer controls
+    "bild anzeigen",
+    "bild schließen",
+    "bild vergrößern",
+    "enlarge image",
+    "view larger image",
+    "agrandir l'image",
+    "ampliar imagen",
 )
 """Phrases that make a short line a share/social/subscribe/login widget."""
+
+APPEAL_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # newsletter sign-up, in any language: a sign-up verb near "newsletter"
+    re.compile(
+        r"\b(subscribe|sign up|signing up|abonnier\w*|anmeld\w*|melde (dich|sie)|inscri\w*|"
+        r"suscr[ií]b\w*|iscriviti|assine|zapisz si[eę])\b.{0,80}\bnewsletter"
+    ),
+    re.compile(r"\bnewsletter\b.{0,80}\b(subscribe|sign up|abonnier\w*|anmeld\w*|inscri\w*)\b"),
+    re.compile(r"\b(never|don't) miss\b.{0,60}\b(newsletter|sign(ing)? up|by email)\b"),
+    # paywall: the rest of the story is for subscribers
+    re.compile(r"\bsubscribe (now )?to (our|the) .{0,40}\b(for the full story|edition)"),
+    re.compile(r"\bto (view|read|continue reading) the full (story|article)\b"),
+    re.compile(r"\balready a subscriber\b"),
+    re.compile(r"\bpour (lire la suite|accéder en illimité)\b|\bcréez votre compte\b"),
+    re.compile(r"\bhazte (miembro|socio|suscriptor)\b|\bzapraszamy (też )?do subskrypcji\b"),
+    # donations and support
+    re.compile(r"\b(support|supporting) (our|independent) (work|journalism)\b"),
+    re.compile(r"\bconsider supporting\b|\bhelp us continue\b"),
+    re.compile(
+        r"\bunterstütze?n? (sie )?(unsere arbeit|unseren journalismus|unabhängigen journalismus)\b|"
+        r"\bunterstütze uns\b"
+    ),
+    re.compile(r"\bwesprzyj nas\b"),
+    # follow us, our apps and channels, letters to the editor
+    re.compile(
+        r"\bfollow (us|[\w@.' ]{1,40}) on (twitter|facebook|instagram|linkedin|telegram|youtube|"
+        r"tiktok)\b"
+    ),
+    re.compile(r"\bs[ií]guenos en\b|\babonnez-vous\b|\bsuivez-nous\b"),
+    re.compile(r"\b(nuestro|tenemos) canal de (telegram|whatsapp|youtube)\b"),
+    re.compile(r"\bdownload (the|our) [\w ]{0,30}apps? for (ios|android)"),
+    re.compile(r"\b(submit|write) (a|your) letter to the editor\b"),
+)
+"""Appeals to the reader (sign up, subscribe for the full story, support us, follow us):
+page furniture even as whole sentences, so they are matched on lines of any length up to
+`widgets.APPEAL_MAX_WORDS`, unlike the short share/login prompts of `WIDGET_PHRASES`."""
 
 COOKIE_PHRASES: tuple[str, ...] = (
     "we use cookies",
@@ -465,7 +558,9 @@ DISCLAIMER_PATTERNS: tuple[re.Pattern[str], ...] = (
         r"\bviews (expressed|and opinions)\b.*\b(do not|don't) necessarily (reflect|represent)"
     ),
     re.compile(r"\b(do not|don't) necessarily (reflect|represent) the (views|position|opinion)"),
-    re.compile(r"\b(we|i) may earn (a )?(small )?(commission|money|compensation)"),
+    re.compile(
+        r"\bmay (earn|receive) (a |an )?(small )?(affiliate )?(commission|money|compensation)\b"
+    ),
     re.compile(r"\bthis (post|article|page) (may )?contains? affiliate links\b"),
     re.compile(r"^(©|\(c\)|copyright\b)"),
     re.compile(r"\ball rights reserved\b"),
@@ -476,21 +571,35 @@ DISCLAIMER_PATTERNS: tuple[re.Pattern[str], ...] = (
         r"\bdie (in diesem|im) (artikel|beitrag) (geäußerten|vertretenen) (meinungen|ansichten)"
     ),
     re.compile(r"\bles opinions exprimées\b"),
+    re.compile(
+        r"\b(enthält|sind|handelt es sich um) (sogenannte )?\W?(affiliate|partner)[- ]?links\b|"
+        r"\b(dieser|der) (beitrag|artikel) enthält (werbung|affiliate)"
+    ),
 )
+
+AD_LABEL = re.compile(
+    r"^\W*(anzeige|werbung|advertisement|sponsored|gesponsert|publicidad|publicité|pubblicità|"
+    r"reklama)\s*(?:[-–—:,.|\])*]|$)",
+    re.IGNORECASE,
+)
+"""An advertising label opening a short line: "Anzeige", "*Werbung. ...", "ANZEIGE - ..."."""
 
 # --- captions and credits --------------------------------------------------------------------
 CREDIT_LABELS = (
     r"photo|photos|photograph|image|images|picture|pic|credit|credits|source|courtesy|"
     r"illustration|graphic|video|foto|fotos|bild|bildquelle|quelle|crédit|crédits|"
-    r"fuente|fonte|zdjęcie|źródło|фото|источник"
+    r"fuente|fonte|zdjęcie|źródło|фото|источник|titelbild|beitragsbild|aufmacherbild|"
+    r"headerbild|bildnachweis|fotonachweis|bildrechte|illustrative"
 )
 CREDIT_LINE = re.compile(
-    rf"^(?:\(?\s*(?:{CREDIT_LABELS})\s*(?:by|credit|:|/|-|–|—)\s*\S.*|"
+    rf"^(?:\(?\s*(?:{CREDIT_LABELS})(?:\s+(?:{CREDIT_LABELS}))?\s*(?:by|credit|:|/|-|–|—)\s*\S.*|"
+    r"fot\.\s*\S.*|"
     r"[\w .,'&/-]{0,60}/\s*(?:getty images|reuters|ap|afp|shutterstock|dpa|epa|alamy|istock)"
     r"(?:\s*(?:via|/).*)?)$",
     re.IGNORECASE,
 )
-"""A line that is only a credit: "photo: Getty Images", "Image by X", "NAME/GETTY IMAGES"."""
+"""A line that is only a credit: "photo: Getty Images", "Image by X", "NAME/GETTY IMAGES",
+"Crédits photos : X", "Titelbild: X", "Fot. X / Agency"."""
 
 CREDIT_PARENTHETICAL = re.compile(
     rf"\(\s*(?:(?:{CREDIT_LABELS})\s*(?::|by)|courtesy\b|credit\b|©)[^()]*(?:\)|$)",
@@ -498,6 +607,9 @@ CREDIT_PARENTHETICAL = re.compile(
 )
 """A labelled credit closing a line, possibly cut off: "(Source: X)", "(Courtesy of X".
 Citations such as "(Reuters, June 24)." carry no label and are not credits."""
+
+CREDIT_TRAILER = re.compile(r"\s[|/]\s*(?:©|\(c\))\s*[^|/©()]{1,40}$", re.IGNORECASE)
+"""A credit closing a caption after a bar or slash: "Logo of the award | © Springer"."""
 
 AGENCY_PARENTHETICAL = re.compile(
     r"\([^()]*\b(?:getty images|reuters|ap photo|afp|shutterstock|public domain|wikimedia|"
@@ -542,6 +654,13 @@ DATE_LINE = re.compile(
     re.IGNORECASE,
 )
 """A line that is only a date, with an optional "Published"/"Updated" label."""
+
+TAXONOMY_LINE = re.compile(
+    r"^(?:kategorie|kategorien|category|categories|categoría|categorías|catégorie|catégories|"
+    r"categoria|categorie|tags?|schlagwörter|schlagworte|stichwörter|temas|themen|etiquetas|"
+    r"filed under|posted in)(?:\s*:\s*[^\s:]+(?:\s+[^\s:]+){0,2})?$"
+)
+"""A category or tag label, alone or with a short value: "Kategorie: News", "Tags", "Temas"."""
 
 COUNTER_LINE = re.compile(
     r"^\d[\d.,]*\s*[km]?\s+(likes?|shares?|comments?|views?|followers?|reads?|min read|"

@@ -11,6 +11,7 @@ from cleaners.patterns import (
     AGENCY_PARENTHETICAL,
     CREDIT_LINE,
     CREDIT_PARENTHETICAL,
+    CREDIT_TRAILER,
     LINE_CACHE_SIZE,
     words,
 )
@@ -22,16 +23,20 @@ SHORT_CAPTION_WORDS = 25
 def caption_reason(text: str, *, max_caption_words: int = 60) -> str | None:
     """ "photo_credit" for a bare credit line, "photo_caption" for a caption that ends in one.
 
-    A labelled credit ("(Photo: X)", "(Courtesy of X)") marks a caption of any size up to
-    `max_caption_words`; an unlabelled agency name only does on a short line that does not
-    end like a sentence, since prose cites agencies as sources: "(Reuters, June 24)."
+    A labelled credit ("(Photo: X)", "(Courtesy of X)", "... | © X") marks a caption of any
+    size up to `max_caption_words`; an unlabelled agency name only does on a short line that
+    does not end like a sentence, since prose cites agencies as sources: "(Reuters, June 24)."
     """
     stripped = text.strip()
     n_words = len(words(stripped))
     if n_words <= 12 and (CREDIT_LINE.match(stripped) or AGENCY_CREDIT.match(stripped)):
         return "photo_credit"
+    if n_words > max_caption_words:
+        return None
+    if CREDIT_TRAILER.search(stripped):
+        return "photo_caption"
     closing = _last_parenthetical(stripped)
-    if closing is None or n_words > max_caption_words:
+    if closing is None:
         return None
     if CREDIT_PARENTHETICAL.fullmatch(closing):
         return "photo_caption"

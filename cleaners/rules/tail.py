@@ -23,7 +23,7 @@ from cleaners.signals import is_prose
 MARKER_MAX_WORDS = 10
 REGION_SHORT_LINE_PENALTY = 2.0
 TEASER_HEADLINE_MAX_WORDS = 20
-_SPACE_BEFORE_COLON = re.compile(r"\s+:")
+_TEASER_SEPARATOR = re.compile(r"\s*(?::|»|>>|\|)")
 
 
 def _short_key(text: str) -> str | None:
@@ -128,7 +128,7 @@ class InlineTeasers:
         removals = []
         blocks = doc.blocks
         for position, block in enumerate(blocks):
-            key = _SPACE_BEFORE_COLON.sub(":", normalise(block.text))
+            key = _TEASER_SEPARATOR.sub(":", normalise(block.text))
             if len(words(block.text)) <= self.max_words and key.startswith(TEASER_PREFIXES):
                 removals.append(Removal(block, self.name, "read_more_teaser"))
             elif is_teaser_heading(block.text):

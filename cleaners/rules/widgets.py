@@ -1,4 +1,5 @@
-"""Share bars, follow/subscribe/login prompts, cookie notices, disclaimers, counters."""
+"""Share bars, follow/subscribe/login prompts, reader appeals, advertising and category labels,
+cookie notices, disclaimers, counters."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from functools import lru_cache
 
 from cleaners.document import Document, Removal
 from cleaners.patterns import (
+    AD_LABEL,
+    APPEAL_PATTERNS,
     COOKIE_PHRASES,
     COUNTER_LINE,
     DISCLAIMER_PATTERNS,
     LINE_CACHE_SIZE,
     SOCIAL_NAMES,
+    TAXONOMY_LINE,
     WIDGET_PHRASES,
     normalise,
     words,
@@ -26,6 +30,7 @@ _SOCIAL_ONLY = re.compile(
     + r")(?:[\s,|/·•]+|$))+$"
 )
 SENTENCE_MIN_WORDS = 5
+APPEAL_MAX_WORDS = 60
 _COPYRIGHT = re.compile(
     r"^(©|\(c\)|copyright\b)|\ball rights reserved\b|\brechte vorbehalten\b|"
     r"\bdroits réservés\b|\bderechos reservados\b",
@@ -44,8 +49,18 @@ def widget_reason(text: str, *, max_words: int = 10) -> str | None:
         return "copyright_notice"
     if any(p.search(norm) for p in DISCLAIMER_PATTERNS) and n_words <= 80:
         return "disclaimer"
-    if n_words == 0 or n_words > max_words:
-        return None
+    if 0 < n_words <= max_words and (reason := _short_widget_reason(text, norm, n_words)):
+        return reason
+    if any(p.search(norm) for p in APPEAL_PATTERNS) and n_words <= APPEAL_MAX_WORDS:
+        return "reader_appeal"
+    return None
+
+
+def _short_widget_reason(text: str, norm: str, n_words: int) -> str | None:
+    if AD_LABEL.match(text):
+        return "advertising_label"
+    if TAXONOMY_LINE.match(norm):
+        return "taxonomy_label"
     if COUNTER_LINE.match(norm):
         return "engagement_counter"
     if _SOCIAL_ONLY.match(norm):
@@ -58,7 +73,9 @@ def widget_reason(text: str, *, max_words: int = 10) -> str | None:
 
 @dataclass(frozen=True)
 class Widgets:
-    """Removes short lines that only ask the reader to share, follow, subscribe or log in."""
+    """Removes short lines that only ask the reader to share, follow, subscribe or log in, or
+    label an ad or a category; and appeals to sign up, subscribe or donate of any length up to
+    `APPEAL_MAX_WORDS`."""
 
     max_words: int = 10
     name: str = "widgets"

@@ -13,6 +13,12 @@ from cleaners.rules.captions import Captions
         "Foto: dpa",
         "JOHN SMITH/AFP via Getty Images",
         "Jane Doe / Reuters",
+        "Crédits photos : Bestimage",
+        "Titelbild: Jane Doe/ABACA/picture-alliance",
+        "Beitragsbild: Titelseite der Zeitung vom 2.4.2019, Ausriss.",
+        "Image illustrative : Lego Minifigures by Jane Doe",
+        "Fot. Jan Kowalski / Agencja Gazeta",
+        "Bildnachweis: Quelle, cc-Lizenz",
     ],
 )
 def test_credit_lines_go(line):
@@ -30,6 +36,7 @@ def test_credit_lines_go(line):
         "Commuters wait for the first bus on the new northern route (Photo: Jane Doe)",
         "The old tram depot in 1950 (Wikimedia Commons, CC BY-SA 4.0)",
         "Protesters outside the town hall on Tuesday (Credit: Jane Doe",
+        "Logo des Nachhaltigkeitspreises der Fachzeitschriften | © Springer",
     ],
 )
 def test_captions_ending_in_a_credit_go(line):
@@ -42,6 +49,9 @@ def test_captions_ending_in_a_credit_go(line):
         "He told Reuters that the deal was off and that talks would not resume before autumn.",
         "The photo, taken in 1950, shows the tram depot before the fire destroyed it.",
         "The museum's picture archive is open to the public on weekdays (except holidays).",
+        "Das Titelbild der Ausgabe zeigt den neuen Busbahnhof am Abend.",
+        "Kostenlos Homepage Baukasten erstellen | Copyright MyCorp © 2016 and all the rest",
+        "Beitragsbilder sind oft wichtiger als der Text selbst, sagt die Redakteurin.",
         *BUS_PARAGRAPHS,
     ],
 )

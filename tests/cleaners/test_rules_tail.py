@@ -148,6 +148,14 @@ def test_read_more_teaser_in_the_middle_goes_alone():
         "À lire aussi: Le tramway prend du retard",
         "Leggi anche: Il tram arriva in ritardo",
         "Czytaj także: Tramwaj znów opóźniony",
+        "Lea también: El tranvía vuelve a retrasarse",
+        "LE PUEDE INTERESAR: El tranvía vuelve a retrasarse",
+        "VEA TAMBIÉN: El tranvía vuelve a retrasarse",
+        "MIRA: El tranvía vuelve a retrasarse",
+        "Auch lesen: Die Straßenbahn kommt später",
+        "Dowiedz się więcej: Tramwaj znów opóźniony",
+        "À lire aussi » Le tramway prend du retard",
+        "LIRE AUSSI >> Le tramway prend du retard",
     ],
 )
 def test_teaser_prefixes_in_several_languages(teaser):
@@ -204,3 +212,66 @@ def test_marker_in_a_menu_above_the_article_does_not_cut():
     page = doc(*mega_menu, *[inquiry_paragraph(n) for n in range(6)])
 
     assert TailCut().judge(page) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Mira cómo el tranvía cruza la ciudad cada mañana a las seis.",
+        "Lea Müller leitet seit 2019 das Verkehrsamt der Stadt.",
+        "Auch lesen lernen die Kinder in der ersten Klasse.",
+    ],
+)
+def test_prose_starting_with_teaser_words_is_not_a_teaser(line):
+    assert InlineTeasers().judge(doc(line)) == []
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Weitere aktuelle Themen aus der Arbeitswelt",
+        "More articles from Jane Doe",
+        "Top-Themen bei Example",
+        "Más sobre La Tercera",
+        "Mehr zum Thema auf example.de",
+        "Schon gelesen?",
+        "Zum Weiterlesen:",
+        "Weitere Informationen:",
+    ],
+)
+def test_related_box_headings_are_teaser_headings(heading):
+    assert is_teaser_heading(heading)
+    page = doc(*BUS_PARAGRAPHS, heading, *TAIL)
+    assert removed_texts(TailCut().judge(page)) == [heading, *TAIL]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "More stories like this one are told by the drivers every day on the night buses.",
+        "Weitere Themen der Sitzung waren der Haushalt und die neue Buslinie.",
+        "Top-Manager der Verkehrsbetriebe treten zurück",
+    ],
+)
+def test_prose_and_plain_markers_are_not_box_teaser_headings(line):
+    assert not is_teaser_heading(line)
+
+
+@pytest.mark.parametrize(
+    "marker", ["Kontakt:", "Pressekontakt", "Quellenangaben:", "Media contact"]
+)
+def test_contact_and_sources_trailers_end_the_article(marker):
+    contact = "Dr. Jane Doe, Example Institute, E-Mail: jane@example.org"
+    page = doc(*BUS_PARAGRAPHS, marker, contact)
+
+    assert reason_by_text(TailCut().judge(page)) == {
+        marker: "tail_marker",
+        contact: "after_tail_marker",
+    }
+
+
+def test_further_information_heading_mid_article_keeps_the_prose_below():
+    page = doc(*BUS_PARAGRAPHS[:2], "Weitere Informationen", *BUS_PARAGRAPHS[2:])
+
+    assert TailCut().judge(page) == []
+    assert removed_texts(InlineTeasers().judge(page)) == ["Weitere Informationen"]

@@ -31,6 +31,22 @@ from cleaners.rules.widgets import Widgets
             "disclaimer",
         ),
         ("This post contains affiliate links, and we may earn a commission.", "disclaimer"),
+        (
+            "We recommend products independently. We may receive compensation if you buy "
+            "through our links.",
+            "disclaimer",
+        ),
+        ("Bei den Verlinkungen handelt es sich um Affiliate Links.", "disclaimer"),
+        ("*Werbung. Dieser Beitrag enthält Werbung für eine Kosmetikmarke.", "disclaimer"),
+        ("Anzeige", "advertising_label"),
+        ("ANZEIGE - Heute mal ausgehen? Wie wäre es mit:", "advertising_label"),
+        ("Advertisement", "advertising_label"),
+        ("Reklama", "advertising_label"),
+        ("Kategorie: News", "taxonomy_label"),
+        ("Categories", "taxonomy_label"),
+        ("Temas", "taxonomy_label"),
+        ("Tags: buses, trams", "taxonomy_label"),
+        ("Bild anzeigen Bild schließen", "share_or_account_prompt"),
     ],
 )
 def test_widget_lines_go_with_their_reason(line, reason):
@@ -79,3 +95,54 @@ def test_word_limit_is_configurable():
 def test_widgets_rejects_invalid_settings():
     with pytest.raises(ValueError):
         Widgets(max_words=0)
+
+
+READER_APPEALS = (
+    "Subscribe now to our Weekend edition for the full story.",
+    "To view the full story, please subscribe to the Example Times. You can choose a $60 "
+    "annual subscription or a $5 weekly pass.",
+    "If you're seeing this message but you're already a subscriber, you can log in for "
+    "immediate access to this story.",
+    "Never miss the latest news by signing up to our newsletter today!",
+    "If you enjoyed reading this post, would you consider supporting our work? Just click here.",
+    "Follow the Example Times on Twitter and Instagram for more local news.",
+    "For the latest stories download the Example News apps for iOS and Android.",
+    "We want to hear what you think. Submit a letter to the editor or write to us.",
+    "Lust auf mehr? Melde dich hier für unseren Newsletter an und erhalte die besten Storys!",
+    "Unterstützen Sie unabhängigen Journalismus!",
+    "Siguenos en Telegram, Instagram, Facebook y Twitter para recibir todas las noticias",
+    "¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular.",
+    "Pour lire la suite et accéder gratuitement à 3 articles par mois, créez votre compte",
+    "Czytasz nowy rodzaj materiału na naszym portalu. Wesprzyj nas darowizną.",
+)
+
+
+@pytest.mark.parametrize("line", READER_APPEALS)
+def test_reader_appeals_go_even_as_long_sentences(line):
+    removals = Widgets().judge(doc(BUS_PARAGRAPHS[0], line, BUS_PARAGRAPHS[1]))
+
+    assert reason_by_text(removals) == {line: "reader_appeal"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The council will launch a weekly newsletter about roadworks, the spokeswoman said.",
+        "Amazon isn't taking pre-orders, but you can sign up to be notified when cards arrive.",
+        "Werden Sie Teil der Community und unterstützen Sie uns dabei, unsere Produkte zu testen.",
+        "Die Stadt unterstützt den Ausbau der Buslinien mit zwei Millionen Euro.",
+        "The drivers follow the same guidelines on luggage as they do on trains.",
+        "The advertisement campaign for the new bus line starts in May, the council said.",
+        "Werbung nervt. Tracking nervt. Und mobil habe ich keine Zeit für schwere Seiten.",
+        "Kategorie: Unterhaltung für die beste Kinderserie des Jahres 2019",
+        "Themen wie Verkehr und Wohnen bestimmen den Wahlkampf in der Stadt.",
+        "As an affiliate of the national network, the station carries its evening news.",
+    ],
+)
+def test_prose_near_appeal_label_and_disclaimer_words_stays(line):
+    assert Widgets().judge(doc(BUS_PARAGRAPHS[0], line, BUS_PARAGRAPHS[1])) == []
+
+
+def test_reader_appeal_longer_than_the_limit_stays():
+    line = "Sign up for our newsletter. " + "The council approved the new bus routes. " * 10
+    assert Widgets().judge(doc(line)) == []
