@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from cleaners import clean_html, clean_text
 from cleaners.document import Cleaned
+from flows.ledger import Fingerprint, fingerprint
 from flows.readers import DumpFile, RawPage, Reject, iter_pages
 from flows.records import (
     DEFAULT_ROW_GROUP_ROWS,
@@ -53,6 +55,8 @@ class BatchReport:
     text_chars: int = 0
     files: int = 0
     seconds: float = 0.0
+    fingerprints: tuple[Fingerprint, ...] = ()
+    """The version of each file the batch read, for the ledger once the parts are in place."""
 
     def __add__(self, other: BatchReport) -> BatchReport:
         if not isinstance(other, BatchReport):
@@ -67,6 +71,7 @@ class BatchReport:
             text_chars=self.text_chars + other.text_chars,
             files=self.files + other.files,
             seconds=self.seconds + other.seconds,
+            fingerprints=self.fingerprints + other.fingerprints,
         )
 
 
@@ -105,6 +110,8 @@ def run_batch(
             report.reject_reasons[row["reason"]] += 1
 
         for dump in files:
+            with contextlib.suppress(OSError):  # unreadable: the reader rejects it, no record
+                report.fingerprints += (fingerprint(dump),)
             for item in _pages(dump, max_page_bytes=max_page_bytes):
                 report.inputs += 1
                 if isinstance(item, Reject):

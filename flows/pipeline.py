@@ -22,6 +22,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.batch import BatchReport, run_batch
 from flows.config import CleanParams
+from flows.ledger import Ledger
 from flows.readers import DumpFile, Reject, list_dumps
 from flows.records import (
     RECORDS_DIR,
@@ -175,23 +177,27 @@ def _describe(exc: BaseException) -> str:
 def clean_dumps(params: CleanParams) -> RunSummary:
     """Clean every dump under `params.inputs` into Parquet under `params.out`.
 
-    A bad page becomes a reject inside its batch; a batch that crashes as a whole becomes
-    `batch_failed` rejects for its files, so the run always accounts for every input.
+    Files the ledger says OUT already holds, unchanged, are skipped; a file is entered in the
+    ledger once its batch's parts are in place. A bad page becomes a reject inside its batch; a
+    batch that crashes as a whole becomes `batch_failed` rejects for its files (and stays out
+    of the ledger, so the next run tries them again): every input is accounted for.
     """
     logger = get_run_logger()
     progress = {PROGRESS_FLAG: True}
     started = time.perf_counter()
     out = Path(params.out)
     dumps = list_dumps(params.inputs)
+    ledger = Ledger(out)
+    todo, unchanged = ledger.plan(dumps)
     batches = split_batches(
-        dumps,
+        todo,
         max_files=params.batch_size,
         max_bytes=params.batch_bytes,
         workers=params.workers,
     )
     logger.info(
-        f"run {params.run_id}: {len(dumps)} files in {len(batches)} batches,"
-        f" {params.workers} workers",
+        f"run {params.run_id}: {len(dumps)} files, {len(unchanged)} unchanged since an earlier"
+        f" run; {len(todo)} in {len(batches)} batches, {params.workers} workers",
         extra=progress,
     )
     total = BatchReport()
@@ -228,14 +234,17 @@ def clean_dumps(params: CleanParams) -> RunSummary:
                 )
                 logger.error(failed_batch_line(finished, len(batches), len(files), error))
             else:
+                ledger.record(report.fingerprints, run_id=params.run_id)
                 logger.info(batch_line(finished, len(batches), report), extra=progress)
-            total += report
+            total += replace(report, fingerprints=())
     finally:
         pool.shutdown(cancel_futures=True)
+        ledger.close()
     summary = RunSummary(
         run_id=params.run_id,
         out=params.out,
         files=len(dumps),
+        unchanged=len(unchanged),
         batches=len(batches),
         failed_batches=failed,
         report=total,

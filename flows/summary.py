@@ -20,6 +20,7 @@ class RunSummary:
     run_id: str
     out: str
     files: int
+    unchanged: int
     batches: int
     failed_batches: int
     report: BatchReport
@@ -50,7 +51,8 @@ def format_summary(summary: RunSummary) -> str:
     """Plain-text summary for the terminal."""
     report = summary.report
     lines = [
-        f"run {summary.run_id}: {summary.files} files in {summary.batches} batches"
+        f"run {summary.run_id}: {summary.files} files, {summary.unchanged} unchanged and"
+        f" skipped, {summary.files - summary.unchanged} cleaned in {summary.batches} batches"
         + (f", {summary.failed_batches} FAILED" if summary.failed_batches else ""),
         f"inputs {report.inputs} = records {report.records} + rejects {report.rejects}",
         f"{summary.wall_seconds:.1f} s, {summary.docs_per_second:.1f} docs/s",
@@ -88,6 +90,7 @@ def summary_markdown(summary: RunSummary, inputs: list[str]) -> str:
         f"| records | {report.records} |",
         f"| rejects | {report.rejects} |",
         f"| files | {summary.files} |",
+        f"| unchanged files skipped | {summary.unchanged} |",
         f"| batches | {summary.batches} |",
         f"| failed batches | {summary.failed_batches} |",
         f"| wall time | {summary.wall_seconds:.1f} s |",

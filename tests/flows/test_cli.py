@@ -99,7 +99,9 @@ def test_clean_prints_progress_and_summary(
     stdout = capsys.readouterr().out
     assert code == 0
     lines = stdout.splitlines()
-    assert lines[0] == "run cli-test: 2 files in 2 batches, 2 workers"
+    assert lines[0] == (
+        "run cli-test: 2 files, 0 unchanged since an earlier run; 2 in 2 batches, 2 workers"
+    )
     assert sorted(line[:9] for line in lines[1:3]) == ["batch 1/2", "batch 2/2"]
     assert "inputs 2 = records 1 + rejects 1" in stdout
     assert f"rejects: {out}/rejects" in stdout

@@ -197,3 +197,39 @@ def test_flow_records_the_files_of_a_crashed_batch_as_rejects(
         ("notes.txt", "batch_failed"),
     ]
     assert [r["source"] for r in parquet_rows(out / "records")] == ["site/article.html"]
+
+
+def test_a_rerun_cleans_only_new_and_changed_files(prefect_harness, dump_folder, tmp_path):
+    import duckdb
+
+    out = tmp_path / "out"
+
+    def run(run_id: str):
+        params = CleanParams(inputs=[str(dump_folder)], out=str(out), workers=2, run_id=run_id)
+        return clean_dumps(params)
+
+    first = run("first")
+    parts_after_first = sorted(p.name for p in (out / "records").glob("*.parquet"))
+    second = run("second")
+
+    assert (first.files, first.unchanged, first.report.inputs) == (3, 0, 3)
+    assert (second.files, second.unchanged, second.report.inputs, second.batches) == (3, 3, 0, 0)
+    assert sorted(p.name for p in (out / "records").glob("*.parquet")) == parts_after_first
+
+    notes = dump_folder / "notes.txt"
+    stat = notes.stat()
+    notes.write_text(notes.read_text().replace("simplest", "plainest"))  # same size
+    os.utime(notes, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    third = run("third")
+
+    assert (third.unchanged, third.report.inputs, third.report.records) == (2, 1, 1)
+    latest = duckdb.sql(
+        f"select source, run_id, text from read_parquet('{out}/records/*.parquet') "
+        "qualify row_number() over (partition by doc_id order by processed_at desc) = 1 "
+        "order by source"
+    ).fetchall()
+    assert [(source, run_id) for source, run_id, _ in latest] == [
+        ("notes.txt", "third"),
+        ("site/article.html", "first"),
+    ]
+    assert "plainest" in latest[0][2]

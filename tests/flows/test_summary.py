@@ -16,6 +16,7 @@ SUMMARY = RunSummary(
     run_id="r1",
     out="/data/out",
     files=5,
+    unchanged=1,
     batches=2,
     failed_batches=0,
     report=REPORT,
@@ -41,6 +42,12 @@ def test_terminal_summary_accounts_for_every_input_and_names_the_outputs():
 def test_terminal_summary_flags_failed_batches():
     failed = RunSummary(**{**SUMMARY.__dict__, "failed_batches": 1})
     assert "2 batches, 1 FAILED" in format_summary(failed)
+
+
+def test_summary_counts_unchanged_files_apart():
+    text = format_summary(SUMMARY)
+    assert "5 files, 1 unchanged and skipped, 4 cleaned in 2 batches" in text
+    assert "| unchanged files skipped | 1 |" in summary_markdown(SUMMARY, ["dumps/"])
 
 
 def test_zero_wall_time_does_not_divide_by_zero():

@@ -1,0 +1,105 @@
+"""Which dump files OUT already holds, so a rerun cleans only what is new or changed.
+
+The ledger is a SQLite file, `OUT/ledger.sqlite` (outside `records/` and `rejects/`, so Parquet
+readers never see it). A file's row is written only after its batch's Parquet parts are renamed
+into place: a run killed before that leaves the file unrecorded, and the next run cleans it
+again. Its records then appear twice, under two run ids; the later `processed_at` is the
+version to read (README: "latest version of each page"). Prefect-free; one writer at a time
+(the run holds OUT's lock, `flows.lock`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flows.readers import DumpFile
+
+LEDGER_NAME = "ledger.sqlite"
+HASH_CHUNK = 1 << 20
+_SCHEMA = """
+create table if not exists inputs (
+    path text primary key,      -- absolute path of the dump file
+    source text not null,       -- as in the records' `source` column
+    size integer not null,
+    mtime_ns integer not null,
+    sha1 text not null,         -- of the file's bytes
+    run_id text not null,       -- the run whose records hold this file's current version
+    recorded_at text not null
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """What identifies one version of a dump file."""
+
+    path: str
+    source: str
+    size: int
+    mtime_ns: int
+    sha1: str
+
+
+def fingerprint(dump: DumpFile) -> Fingerprint:
+    stat = dump.path.stat()
+    return Fingerprint(
+        str(dump.path.resolve()), dump.source, stat.st_size, stat.st_mtime_ns, _sha1(dump.path)
+    )
+
+
+def _sha1(path: Path) -> str:
+    digest = hashlib.sha1()
+    with path.open("rb") as stream:
+        while chunk := stream.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Ledger:
+    def __init__(self, out: Path) -> None:
+        self._db = sqlite3.connect(out / LEDGER_NAME)
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def plan(self, dumps: Sequence[DumpFile]) -> tuple[list[DumpFile], list[DumpFile]]:
+        """Split dumps into (to clean, unchanged). Size and mtime decide first; when they
+        differ but the size matches, the content hash does (a touched file is unchanged)."""
+        todo: list[DumpFile] = []
+        unchanged: list[DumpFile] = []
+        for dump in dumps:
+            path = str(dump.path.resolve())
+            row = self._db.execute(
+                "select size, mtime_ns, sha1 from inputs where path = ?", (path,)
+            ).fetchone()
+            stat = dump.path.stat()
+            if row is None or row[0] != stat.st_size:
+                todo.append(dump)
+            elif row[1] == stat.st_mtime_ns:
+                unchanged.append(dump)
+            elif _sha1(dump.path) == row[2]:
+                self._db.execute(
+                    "update inputs set mtime_ns = ? where path = ?", (stat.st_mtime_ns, path)
+                )
+                unchanged.append(dump)
+            else:
+                todo.append(dump)
+        self._db.commit()
+        return todo, unchanged
+
+    def record(self, fingerprints: Iterable[Fingerprint], *, run_id: str) -> None:
+        """Call only once the records of these files are durably in place."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self._db.executemany(
+            "insert into inputs values (?, ?, ?, ?, ?, ?, ?) on conflict(path) do update set "
+            "source = excluded.source, size = excluded.size, mtime_ns = excluded.mtime_ns, "
+            "sha1 = excluded.sha1, run_id = excluded.run_id, recorded_at = excluded.recorded_at",
+            [(f.path, f.source, f.size, f.mtime_ns, f.sha1, run_id, now) for f in fingerprints],
+        )
+        self._db.commit()
