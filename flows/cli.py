@@ -119,6 +119,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     clean.add_argument("--run-id", help="name of this run's Parquet parts (default: generated)")
     clean.set_defaults(handler=_clean)
+    status = commands.add_parser(
+        "status",
+        help="runs recorded in an output folder, and what is pending in the inputs",
+        description="List the runs recorded in OUT's ledger; with INPUTs, count the dump files "
+        "a `winnow clean` of them would clean now (new or changed).",
+    )
+    status.add_argument("out", metavar="OUT", help="output folder of earlier runs")
+    status.add_argument("inputs", nargs="*", metavar="INPUT", help="dump file, folder or glob")
+    status.set_defaults(handler=_status)
     evaluate = commands.add_parser(
         "eval",
         help="score the cleaning on a labelled dataset against baselines",
@@ -165,6 +174,15 @@ def set_env_defaults() -> None:
         os.environ.setdefault(name, value)
 
 
+def print_to_reader(text: str) -> None:
+    """Print to stdout; if its reader went away (piped into `head`), drop further output and
+    let the run finish: the records are the point, the terminal lines are not."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 class _ProgressPrinter(logging.Handler):
     """Prints the flow's progress lines (log records flagged PROGRESS_FLAG) as plain lines."""
 
@@ -174,7 +192,7 @@ class _ProgressPrinter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, self.flag, False):
-            print(record.getMessage(), flush=True)
+            print_to_reader(record.getMessage())
 
 
 class _StopOnInterrupt:
@@ -241,11 +259,37 @@ def _run_clean(params: CleanParams) -> int:
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         flow_run_logger.removeHandler(printer)
-    print(format_summary(summary), flush=True)
+    print_to_reader(format_summary(summary))
     if summary.files == 0:
         print("winnow clean: no dump files found in the inputs", file=sys.stderr)
         return EXIT_RUN_PROBLEM
     return EXIT_RUN_PROBLEM if summary.failed_batches else EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    from flows.ledger import LEDGER_NAME, Ledger
+    from flows.readers import list_dumps
+    from flows.summary import format_runs
+
+    out = Path(args.out)
+    if not (out / LEDGER_NAME).is_file():
+        print(f"winnow status: error: no runs recorded in {out}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        dumps = list_dumps(args.inputs) if args.inputs else []
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"winnow status: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    ledger = Ledger(out)
+    try:
+        runs = ledger.runs()
+        pending = ledger.plan(dumps, update=False)[0] if dumps else []
+    finally:
+        ledger.close()
+    print(format_runs(runs))
+    if args.inputs:
+        print(f"pending in the inputs: {len(pending)} of {len(dumps)} files new or changed")
+    return EXIT_OK
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -31,7 +31,31 @@ create table if not exists inputs (
     run_id text not null,       -- the run whose records hold this file's current version
     recorded_at text not null
 );
+create table if not exists runs (
+    run_id text primary key,
+    started_at text not null,
+    finished_at text not null,
+    files integer not null,      -- dump files listed in the inputs
+    unchanged integer not null,  -- skipped: OUT already held them
+    inputs integer not null,     -- records + rejects written by this run
+    records integer not null,
+    rejects integer not null,
+    failed_batches integer not null
+);
 """
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    run_id: str
+    started_at: str
+    finished_at: str
+    files: int
+    unchanged: int
+    inputs: int
+    records: int
+    rejects: int
+    failed_batches: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +92,12 @@ class Ledger:
     def close(self) -> None:
         self._db.close()
 
-    def plan(self, dumps: Sequence[DumpFile]) -> tuple[list[DumpFile], list[DumpFile]]:
+    def plan(
+        self, dumps: Sequence[DumpFile], *, update: bool = True
+    ) -> tuple[list[DumpFile], list[DumpFile]]:
         """Split dumps into (to clean, unchanged). Size and mtime decide first; when they
-        differ but the size matches, the content hash does (a touched file is unchanged)."""
+        differ but the size matches, the content hash does (a touched file is unchanged, and
+        with `update` its new mtime is noted so the next plan need not hash it again)."""
         todo: list[DumpFile] = []
         unchanged: list[DumpFile] = []
         for dump in dumps:
@@ -84,9 +111,10 @@ class Ledger:
             elif row[1] == stat.st_mtime_ns:
                 unchanged.append(dump)
             elif _sha1(dump.path) == row[2]:
-                self._db.execute(
-                    "update inputs set mtime_ns = ? where path = ?", (stat.st_mtime_ns, path)
-                )
+                if update:
+                    self._db.execute(
+                        "update inputs set mtime_ns = ? where path = ?", (stat.st_mtime_ns, path)
+                    )
                 unchanged.append(dump)
             else:
                 todo.append(dump)
@@ -103,3 +131,24 @@ class Ledger:
             [(f.path, f.source, f.size, f.mtime_ns, f.sha1, run_id, now) for f in fingerprints],
         )
         self._db.commit()
+
+    def record_run(self, run: RunRow) -> None:
+        self._db.execute(
+            "insert or replace into runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run.run_id,
+                run.started_at,
+                run.finished_at,
+                run.files,
+                run.unchanged,
+                run.inputs,
+                run.records,
+                run.rejects,
+                run.failed_batches,
+            ),
+        )
+        self._db.commit()
+
+    def runs(self) -> list[RunRow]:
+        rows = self._db.execute("select * from runs order by started_at, run_id").fetchall()
+        return [RunRow(*row) for row in rows]

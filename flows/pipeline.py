@@ -35,7 +35,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.batch import BatchReport, run_batch
 from flows.config import CleanParams
-from flows.ledger import Ledger
+from flows.ledger import Ledger, RunRow
 from flows.readers import DumpFile, Reject, list_dumps
 from flows.records import (
     RECORDS_DIR,
@@ -185,6 +185,7 @@ def clean_dumps(params: CleanParams) -> RunSummary:
     logger = get_run_logger()
     progress = {PROGRESS_FLAG: True}
     started = time.perf_counter()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     out = Path(params.out)
     dumps = list_dumps(params.inputs)
     ledger = Ledger(out)
@@ -237,6 +238,19 @@ def clean_dumps(params: CleanParams) -> RunSummary:
                 ledger.record(report.fingerprints, run_id=params.run_id)
                 logger.info(batch_line(finished, len(batches), report), extra=progress)
             total += replace(report, fingerprints=())
+        ledger.record_run(
+            RunRow(
+                run_id=params.run_id,
+                started_at=started_at,
+                finished_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                files=len(dumps),
+                unchanged=len(unchanged),
+                inputs=total.inputs,
+                records=total.records,
+                rejects=total.rejects,
+                failed_batches=failed,
+            )
+        )
     finally:
         pool.shutdown(cancel_futures=True)
         ledger.close()

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flows.batch import BatchReport
+from flows.ledger import RunRow
 from flows.records import RECORDS_DIR, REJECTS_DIR
 
 TOP_REASONS = 10
@@ -107,3 +108,19 @@ def summary_markdown(summary: RunSummary, inputs: list[str]) -> str:
         lines += ["", "## Rejects by reason", ""]
         lines += _markdown_table(("reason", "inputs"), _top(report.reject_reasons, limit=100))
     return "\n".join(lines) + "\n"
+
+
+def format_runs(runs: list[RunRow]) -> str:
+    """The runs recorded in an output folder's ledger, one line each, oldest first."""
+    header = (
+        f"{'run':<28} {'started (UTC)':<20} {'files':>7} {'skipped':>8} {'inputs':>8}"
+        f" {'records':>8} {'rejects':>8}"
+    )
+    lines = [header]
+    for run in runs:
+        flag = f"  {run.failed_batches} batches FAILED" if run.failed_batches else ""
+        lines.append(
+            f"{run.run_id:<28} {run.started_at[:19]:<20} {run.files:>7} {run.unchanged:>8}"
+            f" {run.inputs:>8} {run.records:>8} {run.rejects:>8}{flag}"
+        )
+    return "\n".join(lines)

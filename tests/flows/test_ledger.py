@@ -81,3 +81,32 @@ def test_the_ledger_survives_reopening(tmp_path, folder):
     finally:
         second.close()
     assert todo == []
+
+
+def test_status_lists_recorded_runs_and_pending_files(tmp_path, folder, capsys):
+    from flows.cli import main
+    from flows.ledger import RunRow
+
+    out = tmp_path / "out3"
+    out.mkdir()
+    ledger = Ledger(out)
+    record_all(ledger, folder, run_id="night-1")
+    ledger.record_run(
+        RunRow("night-1", "2026-11-22T01:00:00", "2026-11-22T01:01:00", 2, 0, 2, 2, 0, 0)
+    )
+    ledger.close()
+    (folder / "c.txt").write_text("A page that arrived later.\n")
+
+    code = main(["status", str(out), str(folder)])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert lines[1].split() == ["night-1", "2026-11-22T01:00:00", "2", "0", "2", "2", "0"]
+    assert lines[-1] == "pending in the inputs: 1 of 3 files new or changed"
+
+
+def test_status_of_a_folder_without_runs_is_an_error(tmp_path, capsys):
+    from flows.cli import main
+
+    assert main(["status", str(tmp_path)]) == 2
+    assert "no runs recorded" in capsys.readouterr().err

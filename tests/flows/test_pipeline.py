@@ -11,6 +11,7 @@ from prefect.logging import disable_run_logger
 import flows.pipeline
 from flows.batch import BatchReport
 from flows.config import CleanParams
+from flows.ledger import Ledger
 from flows.pipeline import (
     ARTIFACT_KEY,
     WorkerPool,
@@ -233,3 +234,11 @@ def test_a_rerun_cleans_only_new_and_changed_files(prefect_harness, dump_folder,
         ("site/article.html", "first"),
     ]
     assert "plainest" in latest[0][2]
+    ledger = Ledger(out)
+    runs = ledger.runs()
+    ledger.close()
+    assert [(r.run_id, r.unchanged, r.records) for r in runs] == [
+        ("first", 0, 2),
+        ("second", 3, 0),
+        ("third", 2, 1),
+    ]
