@@ -25,6 +25,7 @@ from flows.config import (
     describe_errors,
 )
 from flows.lock import OutputBusy, exclusive_output
+from flows.records import remove_stale_parts
 
 EXIT_OK = 0
 EXIT_RUN_PROBLEM = 1  # a batch failed, or the inputs held no dump files
@@ -234,6 +235,7 @@ def _clean(args: argparse.Namespace) -> int:
 
     try:
         with exclusive_output(Path(params.out)):
+            remove_stale_parts(Path(params.out))
             return _run_clean(params)
     except OutputBusy as exc:
         print(f"winnow clean: {exc}; try again when it has finished", file=sys.stderr)

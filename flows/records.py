@@ -156,6 +156,21 @@ def page_reject_row(
     }
 
 
+def remove_stale_parts(out: Path) -> int:
+    """Delete the hidden temporary parts a killed run left behind; returns how many.
+
+    Only safe while holding OUT's lock (`flows.lock`): then no other run is writing one."""
+    stale = [
+        temp
+        for folder in (out / RECORDS_DIR, out / REJECTS_DIR)
+        if folder.is_dir()
+        for temp in folder.glob(".part-*.tmp")
+    ]
+    for temp in stale:
+        temp.unlink(missing_ok=True)
+    return len(stale)
+
+
 def part_name(run_id: str, batch_no: int) -> str:
     return f"part-{run_id}-{batch_no:05d}.parquet"
 

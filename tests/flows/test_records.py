@@ -267,3 +267,17 @@ def test_rewriting_a_batch_replaces_its_part(tmp_path):
 def test_writer_settings_are_validated(tmp_path, settings):
     with pytest.raises(ValueError):
         PartWriter(tmp_path, RECORD_SCHEMA, **settings)
+
+
+def test_stale_temporary_parts_are_removed_and_finished_parts_kept(tmp_path):
+    from flows.records import remove_stale_parts
+
+    (tmp_path / "records").mkdir()
+    (tmp_path / "rejects").mkdir()
+    stale = tmp_path / "records" / ".part-r1-00000.parquet.1a2b3c4d.tmp"
+    stale.write_bytes(b"half written")
+    finished = tmp_path / "rejects" / "part-r1-00000.parquet"
+    finished.write_bytes(b"complete")
+
+    assert remove_stale_parts(tmp_path) == 1
+    assert not stale.exists() and finished.exists()

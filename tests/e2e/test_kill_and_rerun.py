@@ -1,0 +1,105 @@
+"""A run killed with SIGKILL at several points, then run again, ends with every input page
+exactly once in the latest-version view of OUT, and nothing half-written visible."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXT_FILES = 240
+JSONL_LINES = 60
+
+
+def make_dumps(folder: Path) -> int:
+    folder.mkdir()
+    for n in range(TEXT_FILES):
+        (folder / f"page-{n:04d}.txt").write_text(
+            f"Report number {n} from the harbour office\n"
+            f"The harbour office published its report number {n} on Monday, describing how "
+            "the ferries, the fishing fleet and the new marina shared the water this season.\n"
+            "Share on Facebook\n"
+        )
+    lines = [
+        json.dumps({"url": f"https://example.org/{n}", "text": f"Crawled page {n} of text."})
+        for n in range(JSONL_LINES)
+    ]
+    (folder / "crawl.jsonl").write_text("\n".join(lines) + "\n")
+    return TEXT_FILES + JSONL_LINES
+
+
+def start_run(dumps: Path, out: Path, home: Path) -> subprocess.Popen:
+    env = {**os.environ, "PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flows",
+            "clean",
+            str(dumps),
+            "--out",
+            str(out),
+            "--batch-size",
+            "10",
+            "--workers",
+            "2",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,  # the workers and the temporary server die with it
+    )
+
+
+def kill_after(proc: subprocess.Popen, lines_seen: int) -> None:
+    """SIGKILL the run's whole process group once it printed `lines_seen` progress lines."""
+    for _ in range(lines_seen):
+        if not proc.stdout.readline():
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(0.5)
+
+
+def test_killed_runs_are_finished_by_the_next_one(tmp_path):
+    dumps, out, home = tmp_path / "dumps", tmp_path / "out", tmp_path / "prefect-home"
+    expected = make_dumps(dumps)
+
+    kill_after(start_run(dumps, out, home), lines_seen=1)  # as the flow starts
+    kill_after(start_run(dumps, out, home), lines_seen=4)  # a few batches in
+    kill_after(start_run(dumps, out, home), lines_seen=9)
+    final = start_run(dumps, out, home)
+    stdout, _ = final.communicate(timeout=300)
+    assert final.returncode == 0
+    skipped = int(re.search(r"(\d+) unchanged and skipped", stdout)[1])
+    assert 0 < skipped < TEXT_FILES + 1  # the kills kept finished batches and lost the rest
+
+    for folder in (out / "records", out / "rejects"):
+        assert not list(folder.glob(".part-*.tmp"))
+        for part in folder.glob("*.parquet"):
+            pq.read_table(part)  # every visible part is complete
+    latest = duckdb.sql(
+        f"""
+        with pages as (
+            select source, record, processed_at from read_parquet('{out}/records/*.parquet')
+            union all
+            select source, record, processed_at from read_parquet('{out}/rejects/*.parquet')
+        )
+        select source, record, count(*) as versions from pages group by source, record
+        """
+    ).fetchall()
+    assert len(latest) == expected
+    sources = {source for source, _, _ in latest}
+    assert len(sources) == TEXT_FILES + 1
