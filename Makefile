@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: $(STAMP)
+	rm -rf $(DEMO_OUT)  # a fresh output each time: a rerun into the same OUT skips unchanged dumps
 	$(BIN)/winnow clean fixtures/dumps fixtures/formats --out $(DEMO_OUT)
 
 test: $(STAMP)
