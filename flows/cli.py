@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from pydantic import ValidationError
 
+from flows.compact import DEFAULT_ROWS_PER_PART, compact
 from flows.config import (
     DEFAULT_BATCH_BYTES,
     DEFAULT_BATCH_SIZE,
@@ -25,7 +26,7 @@ from flows.config import (
     describe_errors,
 )
 from flows.lock import OutputBusy, exclusive_output
-from flows.records import remove_stale_parts
+from flows.records import RECORDS_DIR, remove_stale_parts
 
 EXIT_OK = 0
 EXIT_RUN_PROBLEM = 1  # a batch failed, or the inputs held no dump files
@@ -119,7 +120,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
     )
     clean.add_argument("--run-id", help="name of this run's Parquet parts (default: generated)")
+    clean.add_argument(
+        "--compact",
+        action="store_true",
+        help="after the run, merge OUT's parts keeping each page's latest version",
+    )
     clean.set_defaults(handler=_clean)
+    compact_parser = commands.add_parser(
+        "compact",
+        help="merge an output folder's parts, keeping the latest version of each page",
+        description="Rewrite OUT/records and OUT/rejects into parts of at most N rows, keeping "
+        "only the newest row of every page; new parts are in place before old ones go.",
+    )
+    compact_parser.add_argument("out", metavar="OUT", help="output folder of earlier runs")
+    compact_parser.add_argument(
+        "--rows-per-part",
+        type=int,
+        default=DEFAULT_ROWS_PER_PART,
+        metavar="N",
+        help=f"rows per new part (default {DEFAULT_ROWS_PER_PART})",
+    )
+    compact_parser.set_defaults(handler=_compact)
     status = commands.add_parser(
         "status",
         help="runs recorded in an output folder, and what is pending in the inputs",
@@ -236,7 +257,10 @@ def _clean(args: argparse.Namespace) -> int:
     try:
         with exclusive_output(Path(params.out)):
             remove_stale_parts(Path(params.out))
-            return _run_clean(params)
+            code = _run_clean(params)
+            if code == EXIT_OK and args.compact:
+                print_to_reader(_compacted(Path(params.out), DEFAULT_ROWS_PER_PART))
+            return code
     except OutputBusy as exc:
         print(f"winnow clean: {exc}; try again when it has finished", file=sys.stderr)
         return EXIT_OUTPUT_BUSY
@@ -266,6 +290,32 @@ def _run_clean(params: CleanParams) -> int:
         print("winnow clean: no dump files found in the inputs", file=sys.stderr)
         return EXIT_RUN_PROBLEM
     return EXIT_RUN_PROBLEM if summary.failed_batches else EXIT_OK
+
+
+def _compacted(out: Path, rows_per_part: int) -> str:
+    report = compact(out, rows_per_part=rows_per_part)
+    return (
+        f"compacted {out}: {report.parts_before} parts, {report.rows_before} rows ->"
+        f" {report.parts_after} parts, {report.rows_after} rows (latest version of each page)"
+    )
+
+
+def _compact(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if args.rows_per_part < 1:
+        print("winnow compact: error: --rows-per-part must be at least 1", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    if not (out / RECORDS_DIR).is_dir():
+        print(f"winnow compact: error: no records in {out}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        with exclusive_output(out, holder="winnow compact"):
+            remove_stale_parts(out)
+            print_to_reader(_compacted(out, args.rows_per_part))
+    except OutputBusy as exc:
+        print(f"winnow compact: {exc}; try again when it has finished", file=sys.stderr)
+        return EXIT_OUTPUT_BUSY
+    return EXIT_OK
 
 
 def _status(args: argparse.Namespace) -> int:

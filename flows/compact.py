@@ -1,0 +1,116 @@
+"""Merge an output folder's many small parts into few, keeping the latest version of each page.
+
+Incremental runs add a part per batch, and a changed dump adds a second version of its pages.
+`compact` keeps, for every page (`source`, `record`), only its newest row across records and
+rejects (a page rejected once and cleaned after its dump changed keeps only the record), and
+rewrites the survivors into parts of at most `rows_per_part` rows. Two passes keep memory to
+the page keys and one part's rows: the first reads only the key columns, the second streams
+row groups. New parts are
+renamed into place before the old ones are deleted, so readers of the latest-version view see
+the same pages at every moment; a crash in between leaves duplicates that the next compaction
+removes. Prefect-free; run it holding OUT's lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import chain, islice
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flows.records import RECORD_SCHEMA, RECORDS_DIR, REJECT_SCHEMA, REJECTS_DIR, PartWriter
+
+DEFAULT_ROWS_PER_PART = 100_000
+KEY_COLUMNS = ["source", "record", "processed_at"]
+
+
+@dataclass(frozen=True)
+class CompactReport:
+    parts_before: int
+    parts_after: int
+    rows_before: int
+    rows_after: int
+
+
+def compact(out: Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> CompactReport:
+    if rows_per_part < 1:
+        raise ValueError("rows_per_part must be at least 1")
+    folders = {"records": out / RECORDS_DIR, "rejects": out / REJECTS_DIR}
+    parts = {kind: sorted(folder.glob("part-*.parquet")) for kind, folder in folders.items()}
+    winners, rows_before = _latest_rows(parts)
+    run_id = "compact-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    rows_after = parts_after = 0
+    for kind, schema in (("records", RECORD_SCHEMA), ("rejects", REJECT_SCHEMA)):
+        written, files = _rewrite(
+            parts[kind], winners[kind], folders[kind], schema, run_id, rows_per_part
+        )
+        rows_after += written
+        parts_after += files
+    for old in parts["records"] + parts["rejects"]:
+        old.unlink()
+    return CompactReport(
+        parts_before=len(parts["records"]) + len(parts["rejects"]),
+        parts_after=parts_after,
+        rows_before=rows_before,
+        rows_after=rows_after,
+    )
+
+
+def _latest_rows(
+    parts: dict[str, list[Path]],
+) -> tuple[dict[str, set[tuple[int, int]]], int]:
+    """Per kind, the (part, row) positions that hold each page's newest version."""
+    newest: dict[tuple[str, int], tuple[datetime, str, int, int]] = {}
+    rows = 0
+    for kind in ("rejects", "records"):  # on a timestamp tie the record wins
+        for part_no, part in enumerate(parts[kind]):
+            table = pq.read_table(part, columns=KEY_COLUMNS)
+            rows += table.num_rows
+            columns = (table.column(name).to_pylist() for name in KEY_COLUMNS)
+            for row_no, (source, record, processed_at) in enumerate(zip(*columns, strict=True)):
+                key = (source, record)
+                if key not in newest or processed_at >= newest[key][0]:
+                    newest[key] = (processed_at, kind, part_no, row_no)
+    winners: dict[str, set[tuple[int, int]]] = {"records": set(), "rejects": set()}
+    for _, kind, part_no, row_no in newest.values():
+        winners[kind].add((part_no, row_no))
+    return winners, rows
+
+
+def _rewrite(
+    parts: list[Path],
+    keep: set[tuple[int, int]],
+    folder: Path,
+    schema: pa.Schema,
+    run_id: str,
+    rows_per_part: int,
+) -> tuple[int, int]:
+    """Stream the kept rows into new parts of at most `rows_per_part` rows each."""
+    rows = _kept_rows(parts, keep)
+    written = files = 0
+    if (first := next(rows, None)) is None:
+        with PartWriter(folder, schema, run_id=run_id, batch_no=0):
+            pass  # an empty part keeps `*.parquet` globs readable, as runs do
+        return 0, 1
+    rows = chain([first], rows)
+    while (first := next(rows, None)) is not None:
+        with PartWriter(folder, schema, run_id=run_id, batch_no=files) as part:
+            part.write(first)
+            for row in islice(rows, rows_per_part - 1):
+                part.write(row)
+        written += part.rows_written
+        files += 1
+    return written, files
+
+
+def _kept_rows(parts: list[Path], keep: set[tuple[int, int]]) -> Iterator[dict]:
+    for part_no, part in enumerate(parts):
+        offset = 0
+        for batch in pq.ParquetFile(part).iter_batches():
+            mask = pa.array([(part_no, offset + i) in keep for i in range(batch.num_rows)])
+            offset += batch.num_rows
+            yield from batch.filter(mask).to_pylist()
