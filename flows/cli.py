@@ -8,16 +8,18 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
 from pydantic import ValidationError
 
-from flows.compact import DEFAULT_ROWS_PER_PART, compact
+from flows.compact import DEFAULT_ROWS_PER_PART, compact, compacted_line
 from flows.config import (
     DEFAULT_BATCH_BYTES,
     DEFAULT_BATCH_SIZE,
@@ -61,6 +63,7 @@ OPTION_NAMES = {
     "workers": "--workers",
     "max_page_bytes": "--max-page-mb",
     "run_id": "--run-id",
+    "compact": "--compact",
 }
 
 
@@ -94,38 +97,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="clean dump files into Parquet",
         description="Clean HTML, WARC, JSONL and text dumps into OUT/records and OUT/rejects.",
     )
-    clean.add_argument(
-        "inputs", nargs="+", metavar="INPUT", help="dump file, folder (recursive) or glob"
-    )
-    clean.add_argument("--out", required=True, help="output folder (created if missing)")
-    clean.add_argument(
-        "--batch-size",
-        type=int,
-        help=f"at most N files per batch (default {DEFAULT_BATCH_SIZE})",
-        metavar="N",
-    )
-    clean.add_argument(
-        "--batch-mb",
-        type=_megabytes,
-        help=f"at most N MB of input per batch (default {DEFAULT_BATCH_BYTES // MB})",
-        metavar="N",
-    )
-    clean.add_argument(
-        "--workers", type=int, help="worker processes (default: all cores)", metavar="N"
-    )
-    clean.add_argument(
-        "--max-page-mb",
-        type=_megabytes,
-        help=f"reject pages larger than N MB (default {DEFAULT_MAX_PAGE_BYTES // MB})",
-        metavar="N",
-    )
+    _add_clean_options(clean)
     clean.add_argument("--run-id", help="name of this run's Parquet parts (default: generated)")
-    clean.add_argument(
-        "--compact",
-        action="store_true",
-        help="after the run, merge OUT's parts keeping each page's latest version",
-    )
     clean.set_defaults(handler=_clean)
+    serve = commands.add_parser(
+        "serve",
+        help="clean new and changed dumps on a schedule, as a served Prefect flow",
+        description="Serve the clean flow with a schedule until Ctrl-C: each run cleans what "
+        "is new or changed in the inputs since the last one. Uses the Prefect server at "
+        "PREFECT_API_URL, or starts one on a free local port (UI included) for as long as it "
+        "serves.",
+    )
+    _add_clean_options(serve)
+    schedule = serve.add_mutually_exclusive_group(required=True)
+    schedule.add_argument("--cron", metavar="EXPR", help='cron schedule, e.g. "*/15 * * * *"')
+    schedule.add_argument(
+        "--interval", type=float, metavar="SECONDS", help="run every SECONDS seconds"
+    )
+    serve.add_argument(
+        "--name",
+        help="deployment name (default: the output folder's name)",
+    )
+    serve.set_defaults(handler=_serve)
     compact_parser = commands.add_parser(
         "compact",
         help="merge an output folder's parts, keeping the latest version of each page",
@@ -175,6 +168,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_clean_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "inputs", nargs="+", metavar="INPUT", help="dump file, folder (recursive) or glob"
+    )
+    parser.add_argument("--out", required=True, help="output folder (created if missing)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        help=f"at most N files per batch (default {DEFAULT_BATCH_SIZE})",
+        metavar="N",
+    )
+    parser.add_argument(
+        "--batch-mb",
+        type=_megabytes,
+        help=f"at most N MB of input per batch (default {DEFAULT_BATCH_BYTES // MB})",
+        metavar="N",
+    )
+    parser.add_argument(
+        "--workers", type=int, help="worker processes (default: all cores)", metavar="N"
+    )
+    parser.add_argument(
+        "--max-page-mb",
+        type=_megabytes,
+        help=f"reject pages larger than N MB (default {DEFAULT_MAX_PAGE_BYTES // MB})",
+        metavar="N",
+    )
+    parser.add_argument(
+        "--compact",
+        action="store_true",
+        help="after each run, merge OUT's parts keeping each page's latest version",
+    )
+
+
 def _params(args: argparse.Namespace) -> CleanParams:
     """Only the options given on the command line; CleanParams holds the defaults."""
     given = {
@@ -184,7 +210,8 @@ def _params(args: argparse.Namespace) -> CleanParams:
         "batch_bytes": args.batch_mb,
         "workers": args.workers,
         "max_page_bytes": args.max_page_mb,
-        "run_id": args.run_id,
+        "compact": args.compact or None,
+        "run_id": getattr(args, "run_id", None),
     }
     return CleanParams(**{name: value for name, value in given.items() if value is not None})
 
@@ -250,20 +277,20 @@ class _StopOnInterrupt:
 def _clean(args: argparse.Namespace) -> int:
     try:
         params = _params(args)
+        _check_output_free(Path(params.out))
     except ValidationError as exc:
         print(f"winnow clean: error: {describe_errors(exc, OPTION_NAMES)}", file=sys.stderr)
         return EXIT_BAD_CONFIG
-
-    try:
-        with exclusive_output(Path(params.out)):
-            remove_stale_parts(Path(params.out))
-            code = _run_clean(params)
-            if code == EXIT_OK and args.compact:
-                print_to_reader(_compacted(Path(params.out), DEFAULT_ROWS_PER_PART))
-            return code
     except OutputBusy as exc:
         print(f"winnow clean: {exc}; try again when it has finished", file=sys.stderr)
         return EXIT_OUTPUT_BUSY
+    return _run_clean(params)
+
+
+def _check_output_free(out: Path) -> None:
+    """Fail before Prefect starts if another run holds OUT (the flow itself takes the lock)."""
+    with exclusive_output(out, holder="winnow clean (checking)"):
+        pass
 
 
 def _run_clean(params: CleanParams) -> int:
@@ -282,6 +309,9 @@ def _run_clean(params: CleanParams) -> int:
         summary = clean_dumps(params)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED  # _StopOnInterrupt told the user
+    except OutputBusy as exc:  # another run took OUT since _check_output_free
+        print(f"winnow clean: {exc}; try again when it has finished", file=sys.stderr)
+        return EXIT_OUTPUT_BUSY
     finally:
         signal.signal(signal.SIGINT, previous_handler)
         flow_run_logger.removeHandler(printer)
@@ -292,12 +322,70 @@ def _run_clean(params: CleanParams) -> int:
     return EXIT_RUN_PROBLEM if summary.failed_batches else EXIT_OK
 
 
-def _compacted(out: Path, rows_per_part: int) -> str:
-    report = compact(out, rows_per_part=rows_per_part)
-    return (
-        f"compacted {out}: {report.parts_before} parts, {report.rows_before} rows ->"
-        f" {report.parts_after} parts, {report.rows_after} rows (latest version of each page)"
-    )
+SERVE_ENV_DEFAULTS = {
+    # A service's log: each run's start, summary line and end (Prefect's INFO lines).
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO",
+    # The server's own log goes to a file; its shutdown tracebacks are noise there too.
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+}
+SERVER_LOG_NAME = ".prefect-server.log"
+_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Everything is validated before a server starts; Ctrl-C stops the runner (a run in
+    progress is interrupted, its finished batches kept), then the server, and exits 0."""
+    if args.interval is not None and not (math.isfinite(args.interval) and args.interval > 0):
+        print("winnow serve: error: --interval must be a positive number", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        params = _params(args)
+    except ValidationError as exc:
+        print(f"winnow serve: error: {describe_errors(exc, OPTION_NAMES)}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    for name, value in SERVE_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    set_env_defaults()
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if args.cron is not None:
+        try:
+            CronSchedule(cron=args.cron)
+        except ValidationError:
+            print(
+                f"winnow serve: error: --cron: not a cron expression: {args.cron!r}",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_CONFIG
+    name = args.name or _NAME_CHARACTERS.sub("-", Path(params.out).resolve().name) or "winnow"
+    schedule = f"cron {args.cron!r}" if args.cron else f"every {args.interval:g} s"
+    with ExitStack() as stack:
+        api_url = PREFECT_API_URL.value()
+        if not api_url:
+            from flows.server import ServerFailed, local_prefect_server
+
+            log_path = Path(params.out) / SERVER_LOG_NAME
+            print(f"winnow serve: starting a Prefect server (log: {log_path})", flush=True)
+            log = stack.enter_context(log_path.open("a", encoding="utf-8"))
+            try:
+                api_url = stack.enter_context(local_prefect_server(log))
+            except ServerFailed as exc:
+                print(f"winnow serve: {exc}; see {log_path}", file=sys.stderr)
+                return EXIT_RUN_PROBLEM
+            os.environ["PREFECT_API_URL"] = api_url
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
+        from flows.pipeline import serve_clean
+
+        ui_url = api_url.removesuffix("/api")
+        print(
+            f"winnow serve: clean-dumps/{name}, {schedule}, into {params.out};"
+            f" runs in the Prefect UI at {ui_url}/runs; Ctrl-C stops",
+            flush=True,
+        )
+        serve_clean(params, name=name, cron=args.cron, interval=args.interval)
+    print("winnow serve: stopped", flush=True)
+    return EXIT_OK
 
 
 def _compact(args: argparse.Namespace) -> int:
@@ -311,7 +399,8 @@ def _compact(args: argparse.Namespace) -> int:
     try:
         with exclusive_output(out, holder="winnow compact"):
             remove_stale_parts(out)
-            print_to_reader(_compacted(out, args.rows_per_part))
+            report = compact(out, rows_per_part=args.rows_per_part)
+            print_to_reader(compacted_line(str(out), report))
     except OutputBusy as exc:
         print(f"winnow compact: {exc}; try again when it has finished", file=sys.stderr)
         return EXIT_OUTPUT_BUSY

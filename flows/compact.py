@@ -36,6 +36,13 @@ class CompactReport:
     rows_after: int
 
 
+def compacted_line(out: str, report: CompactReport) -> str:
+    return (
+        f"compacted {out}: {report.parts_before} parts, {report.rows_before} rows ->"
+        f" {report.parts_after} parts, {report.rows_after} rows (latest version of each page)"
+    )
+
+
 def compact(out: Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> CompactReport:
     if rows_per_part < 1:
         raise ValueError("rows_per_part must be at least 1")

@@ -76,6 +76,11 @@ class CleanParams(BaseModel):
         gt=0,
         description="Pages larger than this are rejected as too large.",
     )
+    compact: bool = Field(
+        default=False,
+        description="After the run, merge OUT's Parquet parts into few large ones, keeping the "
+        "latest version of each page (worth it for frequent small scheduled runs).",
+    )
     run_id: str = Field(
         default_factory=new_run_id,
         pattern=RUN_ID_PATTERN,

@@ -9,8 +9,6 @@ servers on one SQLite file). Here only the flow process talks to Prefect, so one
 the run and every core cleans.
 """
 
-from __future__ import annotations
-
 import logging
 import math
 import multiprocessing
@@ -30,12 +28,15 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.deployments.runner import EntrypointType
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.batch import BatchReport, run_batch
+from flows.compact import compact
 from flows.config import CleanParams
 from flows.ledger import Ledger, RunRow
+from flows.lock import exclusive_output
 from flows.readers import DumpFile, Reject, list_dumps
 from flows.records import (
     RECORDS_DIR,
@@ -44,12 +45,14 @@ from flows.records import (
     PartWriter,
     part_name,
     reader_reject_row,
+    remove_stale_parts,
 )
 from flows.summary import (
     PROGRESS_FLAG,
     RunSummary,
     batch_line,
     failed_batch_line,
+    summary_line,
     summary_markdown,
 )
 
@@ -177,12 +180,30 @@ def _describe(exc: BaseException) -> str:
 def clean_dumps(params: CleanParams) -> RunSummary:
     """Clean every dump under `params.inputs` into Parquet under `params.out`.
 
-    Files the ledger says OUT already holds, unchanged, are skipped; a file is entered in the
-    ledger once its batch's parts are in place. A bad page becomes a reject inside its batch; a
-    batch that crashes as a whole becomes `batch_failed` rejects for its files (and stays out
-    of the ledger, so the next run tries them again): every input is accounted for.
+    The run holds OUT's lock throughout (a second run on the same OUT fails at once with
+    `OutputBusy`) and first removes temporary parts a killed run left behind. Files the ledger
+    says OUT already holds, unchanged, are skipped; a file is entered in the ledger once its
+    batch's parts are in place. A bad page becomes a reject inside its batch; a batch that
+    crashes as a whole becomes `batch_failed` rejects for its files (and stays out of the
+    ledger, so the next run tries them again): every input is accounted for.
     """
     logger = get_run_logger()
+    out = Path(params.out)
+    with exclusive_output(out, holder=f"winnow run {params.run_id}"):
+        remove_stale_parts(out)
+        summary = _clean_new_dumps(params, logger)
+        if params.compact and not summary.failed_batches:
+            summary = replace(summary, compacted=compact(out))
+    logger.info(summary_line(summary))
+    create_markdown_artifact(
+        summary_markdown(summary, params.inputs),
+        key=ARTIFACT_KEY,
+        description=f"Summary of clean run {params.run_id}",
+    )
+    return summary
+
+
+def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     progress = {PROGRESS_FLAG: True}
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -254,7 +275,7 @@ def clean_dumps(params: CleanParams) -> RunSummary:
     finally:
         pool.shutdown(cancel_futures=True)
         ledger.close()
-    summary = RunSummary(
+    return RunSummary(
         run_id=params.run_id,
         out=params.out,
         files=len(dumps),
@@ -264,9 +285,31 @@ def clean_dumps(params: CleanParams) -> RunSummary:
         report=total,
         wall_seconds=time.perf_counter() - started,
     )
-    create_markdown_artifact(
-        summary_markdown(summary, params.inputs),
-        key=ARTIFACT_KEY,
-        description=f"Summary of clean run {params.run_id}",
+
+
+def serve_clean(
+    params: CleanParams,
+    *,
+    name: str,
+    cron: str | None = None,
+    interval: float | None = None,
+) -> None:
+    """Serve `clean_dumps` with `params` on a schedule until interrupted (Prefect's `serve`:
+    a deployment plus a runner in this process, no work pool). Blocks.
+
+    Each scheduled run gets its own run id (the deployment's parameters leave it out, so
+    `CleanParams` generates one per run). The runner starts at most one run at a time, so a
+    slow run delays the next one instead of overlapping it; another writer on the same OUT
+    (a manual `winnow clean`) still meets OUT's lock. The schedule is paused when serving stops.
+    """
+    clean_dumps.serve(
+        name=name,
+        cron=cron,
+        interval=interval,
+        parameters={"params": params.model_dump(mode="json", exclude={"run_id"})},
+        description=f"winnow clean {' '.join(params.inputs)} --out {params.out}",
+        limit=1,
+        pause_on_shutdown=True,
+        print_starting_message=False,
+        entrypoint_type=EntrypointType.MODULE_PATH,
     )
-    return summary

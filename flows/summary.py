@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from flows.batch import BatchReport
+from flows.compact import CompactReport, compacted_line
 from flows.ledger import RunRow
 from flows.records import RECORDS_DIR, REJECTS_DIR
 
@@ -26,6 +27,8 @@ class RunSummary:
     failed_batches: int
     report: BatchReport
     wall_seconds: float
+    compacted: CompactReport | None = None
+    """Set when the run ended by compacting OUT (`compact` parameter)."""
 
     @property
     def docs_per_second(self) -> float:
@@ -48,14 +51,33 @@ def _top(counts: Counter[str], limit: int = TOP_REASONS) -> list[tuple[str, int]
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
+def _files_line(summary: RunSummary) -> str:
+    return (
+        f"run {summary.run_id}: {summary.files} files, {summary.unchanged} unchanged and"
+        f" skipped, {summary.files - summary.unchanged} cleaned in {summary.batches} batches"
+        + (f", {summary.failed_batches} FAILED" if summary.failed_batches else "")
+    )
+
+
+def _counts_line(report: BatchReport) -> str:
+    return f"inputs {report.inputs} = records {report.records} + rejects {report.rejects}"
+
+
+def summary_line(summary: RunSummary) -> str:
+    """The whole run in one log line (what a served flow logs per run)."""
+    line = f"{_files_line(summary)}; {_counts_line(summary.report)}"
+    line += f"; {summary.wall_seconds:.1f} s"
+    if summary.compacted:
+        line += f"; {compacted_line(summary.out, summary.compacted)}"
+    return line
+
+
 def format_summary(summary: RunSummary) -> str:
     """Plain-text summary for the terminal."""
     report = summary.report
     lines = [
-        f"run {summary.run_id}: {summary.files} files, {summary.unchanged} unchanged and"
-        f" skipped, {summary.files - summary.unchanged} cleaned in {summary.batches} batches"
-        + (f", {summary.failed_batches} FAILED" if summary.failed_batches else ""),
-        f"inputs {report.inputs} = records {report.records} + rejects {report.rejects}",
+        _files_line(summary),
+        _counts_line(report),
         f"{summary.wall_seconds:.1f} s, {summary.docs_per_second:.1f} docs/s",
     ]
     if report.removals:
@@ -68,6 +90,8 @@ def format_summary(summary: RunSummary) -> str:
         ]
     lines.append(f"records: {summary.out}/{RECORDS_DIR}")
     lines.append(f"rejects: {summary.out}/{REJECTS_DIR}")
+    if summary.compacted:
+        lines.append(compacted_line(summary.out, summary.compacted))
     return "\n".join(lines)
 
 
@@ -101,6 +125,8 @@ def summary_markdown(summary: RunSummary, inputs: list[str]) -> str:
         "",
         f"Output: `{summary.out}/{RECORDS_DIR}`, `{summary.out}/{REJECTS_DIR}`",
     ]
+    if summary.compacted:
+        lines += ["", compacted_line(summary.out, summary.compacted)]
     if report.removals:
         lines += ["", f"## Removals by reason (top {TOP_REASONS})", ""]
         lines += _markdown_table(("reason", "blocks"), _top(report.removals))

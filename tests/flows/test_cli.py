@@ -58,6 +58,13 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
         (["clean", "{dumps}", "--out", "{tmp}/out", "--batch-mb", "inf"], "not a number of MB"),
         (["clean", "{dumps}"], "the following arguments are required: --out"),
         (["polish", "{dumps}"], "invalid choice: 'polish'"),
+        (["serve", "{dumps}", "--out", "{tmp}/out"], "one of the arguments --cron --interval"),
+        (
+            ["serve", "{dumps}", "--out", "{tmp}/out", "--cron", "* * * * *", "--interval", "9"],
+            "argument --interval: not allowed with argument --cron",
+        ),
+        (["serve", "{dumps}", "--out", "{tmp}/out", "--interval", "0"], "must be a positive"),
+        (["serve", "{tmp}/missing", "--out", "{tmp}/out", "--interval", "60"], "INPUT: '{tmp}/"),
     ],
 )
 def test_bad_configuration_fails_fast_with_one_line_before_prefect_starts(
@@ -76,6 +83,15 @@ def test_bad_configuration_fails_fast_with_one_line_before_prefect_starts(
     assert result.stderr.startswith("winnow")
     assert message.format(**fill) in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_serve_rejects_a_bad_cron_expression_before_starting_a_server(dump_folder, tmp_path):
+    result = run_cli(
+        "-m", "flows", "serve", str(dump_folder), "--out", str(tmp_path / "out"), "--cron", "*/61 x"
+    )
+    assert result.returncode == EXIT_BAD_CONFIG
+    assert result.stderr == "winnow serve: error: --cron: not a cron expression: '*/61 x'\n"
+    assert "starting a Prefect server" not in result.stdout
 
 
 def test_help_lists_the_clean_options():

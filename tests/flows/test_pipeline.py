@@ -12,12 +12,14 @@ import flows.pipeline
 from flows.batch import BatchReport
 from flows.config import CleanParams
 from flows.ledger import Ledger
+from flows.lock import OutputBusy, exclusive_output
 from flows.pipeline import (
     ARTIFACT_KEY,
     WorkerPool,
     clean_batch,
     clean_dumps,
     record_failed_batch,
+    serve_clean,
     split_batches,
 )
 from flows.readers import DumpFile, list_dumps
@@ -242,3 +244,54 @@ def test_a_rerun_cleans_only_new_and_changed_files(prefect_harness, dump_folder,
         ("second", 3, 0),
         ("third", 2, 1),
     ]
+
+
+def test_flow_refuses_an_output_folder_another_run_holds(prefect_harness, dump_folder, tmp_path):
+    out = tmp_path / "out"
+    params = CleanParams(inputs=[str(dump_folder)], out=str(out), workers=1, run_id="second")
+    with exclusive_output(out, holder="winnow run first"), pytest.raises(OutputBusy, match="first"):
+        clean_dumps(params)
+    assert not (out / "records").exists()
+
+
+def test_flow_with_compact_leaves_one_part_holding_the_latest_versions(
+    prefect_harness, dump_folder, tmp_path
+):
+    out = tmp_path / "out"
+    clean_dumps(CleanParams(inputs=[str(dump_folder)], out=str(out), workers=2, run_id="one"))
+    notes = dump_folder / "notes.txt"
+    notes.write_text(notes.read_text() + "A paragraph added later reads like the rest of it.\n")
+    summary = clean_dumps(
+        CleanParams(inputs=[str(dump_folder)], out=str(out), workers=2, run_id="two", compact=True)
+    )
+
+    assert summary.compacted is not None
+    assert (summary.compacted.rows_before, summary.compacted.rows_after) == (4, 3)
+    assert len(list((out / "records").glob("*.parquet"))) == 1
+    rows = parquet_rows(out / "records")
+    assert sorted((r["source"], r["run_id"]) for r in rows) == [
+        ("notes.txt", "two"),
+        ("site/article.html", "one"),
+    ]
+
+
+def test_serving_gives_every_scheduled_run_the_parameters_but_a_run_id_of_its_own(
+    monkeypatch, dump_folder, tmp_path
+):
+    calls = []
+    monkeypatch.setattr(clean_dumps, "serve", lambda **kwargs: calls.append(kwargs))
+    params = CleanParams(inputs=[str(dump_folder)], out=str(tmp_path / "out"), compact=True)
+
+    serve_clean(params, name="nightly", cron="0 3 * * *")
+
+    (call,) = calls
+    assert (call["name"], call["cron"], call["interval"], call["limit"]) == (
+        "nightly",
+        "0 3 * * *",
+        None,
+        1,
+    )
+    assert "run_id" not in call["parameters"]["params"]
+    scheduled = [CleanParams(**call["parameters"]["params"]) for _ in range(2)]
+    assert scheduled[0].model_dump(exclude={"run_id"}) == params.model_dump(exclude={"run_id"})
+    assert scheduled[0].run_id != scheduled[1].run_id

@@ -1,7 +1,15 @@
 from collections import Counter
+from dataclasses import replace
 
 from flows.batch import BatchReport
-from flows.summary import RunSummary, batch_line, format_summary, summary_markdown
+from flows.compact import CompactReport
+from flows.summary import (
+    RunSummary,
+    batch_line,
+    format_summary,
+    summary_line,
+    summary_markdown,
+)
 
 REPORT = BatchReport(
     inputs=12,
@@ -61,3 +69,16 @@ def test_markdown_lists_counts_and_reasons():
     assert "| `widgets/share` | 7 |" in markdown
     assert "| `no_main_content` | 2 |" in markdown
     assert "`more/*.warc.gz`" in markdown
+
+
+def test_one_line_summary_of_a_run_that_compacted_its_output():
+    compacted = replace(SUMMARY, compacted=CompactReport(40, 2, 1200, 1100))
+    assert summary_line(compacted) == (
+        "run r1: 5 files, 1 unchanged and skipped, 4 cleaned in 2 batches;"
+        " inputs 12 = records 9 + rejects 3; 2.0 s;"
+        " compacted /data/out: 40 parts, 1200 rows -> 2 parts, 1100 rows"
+        " (latest version of each page)"
+    )
+    assert format_summary(compacted).endswith("2 parts, 1100 rows (latest version of each page)")
+    assert "40 parts, 1200 rows" in summary_markdown(compacted, ["in"])
+    assert "compacted" not in summary_line(SUMMARY)

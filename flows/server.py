@@ -1,0 +1,97 @@
+"""A Prefect server of winnow's own for `winnow serve`, when none is configured. Prefect-free.
+
+Served flows are scheduled by the server's scheduler service, which the temporary server that
+Prefect starts for a one-off run does not have: `flow.serve()` against it would wait for runs
+that are never created. So without PREFECT_API_URL, `winnow serve` starts `prefect server
+start` on a free local port (its database in PREFECT_HOME, like Prefect's own), points the
+client at it, and stops it on the way out.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+STARTUP_TIMEOUT_SECONDS = 180.0
+"""A fresh PREFECT_HOME migrates the database first: 15-25 s measured on 2 cores."""
+STOP_TIMEOUT_SECONDS = 20.0
+HOST = "127.0.0.1"
+
+
+class ServerFailed(RuntimeError):
+    """The local Prefect server did not come up."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def local_prefect_server(
+    log: IO[str], *, port: int | None = None, timeout: float = STARTUP_TIMEOUT_SECONDS
+) -> Iterator[str]:
+    """Run `prefect server start` (API, UI, scheduler) for the duration; yields its API URL.
+
+    The server gets a session of its own, so a Ctrl-C in the terminal reaches the runner,
+    which shuts down in order while the server still answers; the server is stopped after."""
+    port = port or free_port()
+    command = [
+        str(Path(sys.executable).with_name("prefect")),
+        "server",
+        "start",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--analytics-off",
+    ]
+    server = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ
+    )
+    try:
+        api_url = f"http://{HOST}:{port}/api"
+        _wait_healthy(server, api_url, timeout)
+        yield api_url
+    finally:
+        _stop(server)
+
+
+def _wait_healthy(server: subprocess.Popen[bytes], api_url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise ServerFailed(f"prefect server exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise ServerFailed(f"prefect server did not answer at {api_url} within {timeout:.0f} s")
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's whole session (uvicorn and its services), then SIGKILL."""
+    if server.poll() is not None:
+        return
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    except ProcessLookupError:
+        pass

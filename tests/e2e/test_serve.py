@@ -1,0 +1,118 @@
+"""`winnow serve` for real: its own Prefect server, a short interval, runs observed in OUT's
+ledger, a dump dropped in between runs picked up once, then Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INTERVAL_SECONDS = 3
+DEADLINE_SECONDS = 240  # a fresh PREFECT_HOME migrates the server's database first: ~20 s
+
+
+def article(n: int) -> str:
+    return (
+        f"Harbour report {n}\n"
+        f"The harbour office published report {n} on Monday, describing how the ferries, the "
+        "fishing fleet and the new marina shared the water this season.\n"
+        "Share on Facebook\n"
+    )
+
+
+def ledger_runs(out: Path) -> list[tuple[str, int, int, int]]:
+    """(run_id, files, unchanged, inputs) of the runs recorded so far, oldest first."""
+    ledger = out / "ledger.sqlite"
+    if not ledger.exists():
+        return []
+    try:
+        with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute(
+                "select run_id, files, unchanged, inputs from runs order by finished_at, run_id"
+            ).fetchall()
+    except sqlite3.OperationalError:  # created but its tables not yet
+        return []
+
+
+def wait_for(condition, server: subprocess.Popen, what: str):
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"winnow serve exited ({server.returncode}) before {what}")
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"no {what} within {DEADLINE_SECONDS} s")
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    dumps = tmp_path / "incoming"
+    dumps.mkdir()
+    for n in range(3):
+        (dumps / f"page-{n}.txt").write_text(article(n))
+    out = tmp_path / "out"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        # The server's scheduler and the runner's poll, shortened from 60 s and 10 s.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+    }
+    env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-m", "flows", "serve", str(dumps), "--out", str(out)]
+    command += ["--interval", str(INTERVAL_SECONDS), "--workers", "1"]
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, to send Ctrl-C to as a terminal does
+    )
+    try:
+        yield server, dumps, out
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_served_flow_runs_on_schedule_picks_up_new_dumps_and_stops_on_ctrl_c(served):
+    server, dumps, out = served
+
+    first = wait_for(lambda: ledger_runs(out), server, "first scheduled run")[0]
+    assert first[1:] == (3, 0, 3)  # 3 files, none skipped, 3 inputs cleaned
+
+    (dumps / "page-new.txt").write_text(article(99))
+    runs = wait_for(
+        lambda: [run for run in ledger_runs(out) if run[1] == 4] or None,
+        server,
+        "scheduled run that saw the new dump",
+    )
+    assert runs[0][1:] == (4, 3, 1)  # the old files skipped, only the new one cleaned
+    wait_for(lambda: len(ledger_runs(out)) >= 3, server, "third scheduled run")
+    later = ledger_runs(out)[2:]
+    assert all(run[1:] == (4, 4, 0) for run in later if run[1] == 4)  # nothing cleaned twice
+
+    os.killpg(server.pid, signal.SIGINT)  # Ctrl-C in the terminal
+    stdout, stderr = server.communicate(timeout=90)
+    assert server.returncode == 0, stderr[-2000:]
+    assert "winnow serve: stopped" in stdout
+    ui = re.search(r"http://127\.0\.0\.1:(\d+)/runs", stdout)
+    assert ui, stdout
+    with pytest.raises(OSError):  # the server winnow started is gone with it
+        socket.create_connection(("127.0.0.1", int(ui.group(1))), timeout=2).close()
+    run_ids = [run[0] for run in ledger_runs(out)]
+    assert len(run_ids) == len(set(run_ids)) >= 3  # every scheduled run has a run id of its own
