@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -28,6 +30,12 @@ from flows.records import (
 )
 
 MAX_DETAIL_CHARS = 1000
+PAGE_TIMEOUT = "page_timeout"
+
+
+class PageTimeout(BaseException):
+    """Cleaning one page took longer than the per-page time limit. A BaseException, like
+    KeyboardInterrupt, so that the libraries' `except Exception` blocks let it through."""
 
 
 def _summed(a: Counter[str], b: Counter[str]) -> Counter[str]:
@@ -75,6 +83,42 @@ class BatchReport:
         )
 
 
+@contextlib.contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise `PageTimeout` in the code under the `with` once `seconds` have passed.
+
+    A timer thread raises the exception asynchronously in this thread (CPython's
+    `PyThreadState_SetAsyncExc`), so it works in any thread: a worker process's main thread
+    as well as a Dask worker's task thread. Like Ctrl-C, it interrupts Python code (a regex on
+    a pathological line, trafilatura's tree walks) but not a single long C call, which
+    finishes first."""
+    if not seconds:
+        yield
+        return
+    target = threading.get_ident()
+    state = threading.Lock()
+    finished = False
+
+    def expire() -> None:
+        with state:
+            if not finished:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(target), ctypes.py_object(PageTimeout)
+                )
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except PageTimeout:
+        raise PageTimeout(f"cleaning took longer than {seconds:g} s") from None
+    finally:
+        with state:
+            finished = True
+        timer.cancel()
+
+
 def run_batch(
     files: list[DumpFile],
     out: Path,
@@ -82,13 +126,15 @@ def run_batch(
     run_id: str,
     batch_no: int,
     max_page_bytes: int,
+    max_page_seconds: float | None = None,
     row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
 ) -> BatchReport:
     """Read, clean and write one batch: OUT/records/part-<run_id>-<batch_no>.parquet and the
     matching OUT/rejects/ part, each written under a temporary name and renamed.
 
-    Both parts are always written (possibly with zero rows). A page that cannot be cleaned
-    becomes a reject; only failures to write Parquet fail the batch, and then no part is renamed.
+    Both parts are always written (possibly with zero rows). A page that cannot be cleaned,
+    or whose cleaning runs past `max_page_seconds`, becomes a reject; only failures to write
+    Parquet fail the batch, and then no part is renamed.
     """
     if max_page_bytes < 1:
         raise ValueError(f"max_page_bytes must be >= 1, got {max_page_bytes}")
@@ -118,7 +164,11 @@ def run_batch(
                     reject(reader_reject_row(item, **stamp))
                     continue
                 try:
-                    cleaned = _clean(item)
+                    with time_limit(max_page_seconds):
+                        cleaned = _clean(item)
+                except PageTimeout as exc:
+                    reject(page_reject_row(item, reason=PAGE_TIMEOUT, detail=str(exc), **stamp))
+                    continue
                 except Exception as exc:  # one bad page must never fail the batch
                     reject(
                         page_reject_row(

@@ -24,6 +24,7 @@ from flows.config import (
     DEFAULT_BATCH_BYTES,
     DEFAULT_BATCH_SIZE,
     DEFAULT_MAX_PAGE_BYTES,
+    DEFAULT_MAX_PAGE_SECONDS,
     CleanParams,
     describe_errors,
 )
@@ -62,6 +63,8 @@ OPTION_NAMES = {
     "batch_bytes": "--batch-mb",
     "workers": "--workers",
     "max_page_bytes": "--max-page-mb",
+    "max_page_seconds": "--max-page-seconds",
+    "dask_address": "--dask-address",
     "run_id": "--run-id",
     "compact": "--compact",
 }
@@ -195,6 +198,17 @@ def _add_clean_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
     )
     parser.add_argument(
+        "--max-page-seconds",
+        type=float,
+        help=f"reject pages whose cleaning takes longer (default {DEFAULT_MAX_PAGE_SECONDS:g})",
+        metavar="S",
+    )
+    parser.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="clean the batches on the Dask cluster with this scheduler (tcp://host:8786)",
+    )
+    parser.add_argument(
         "--compact",
         action="store_true",
         help="after each run, merge OUT's parts keeping each page's latest version",
@@ -210,6 +224,8 @@ def _params(args: argparse.Namespace) -> CleanParams:
         "batch_bytes": args.batch_mb,
         "workers": args.workers,
         "max_page_bytes": args.max_page_mb,
+        "max_page_seconds": args.max_page_seconds,
+        "dask_address": args.dask_address,
         "compact": args.compact or None,
         "run_id": getattr(args, "run_id", None),
     }
@@ -284,6 +300,9 @@ def _clean(args: argparse.Namespace) -> int:
     except OutputBusy as exc:
         print(f"winnow clean: {exc}; try again when it has finished", file=sys.stderr)
         return EXIT_OUTPUT_BUSY
+    if problem := _check_dask(params.dask_address):
+        print(f"winnow clean: error: {problem}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     return _run_clean(params)
 
 
@@ -297,29 +316,89 @@ def _run_clean(params: CleanParams) -> int:
     set_env_defaults()
     from prefect.settings import PREFECT_API_URL
 
-    from flows.pipeline import clean_dumps
+    from flows.pipeline import run_clean
+    from flows.server import ServerFailed
     from flows.summary import PROGRESS_FLAG, format_summary
 
     flow_run_logger = logging.getLogger("prefect.flow_runs")
     printer = _ProgressPrinter(PROGRESS_FLAG)
     flow_run_logger.addHandler(printer)
-    temporary_server = not PREFECT_API_URL.value()
-    previous_handler = signal.signal(signal.SIGINT, _StopOnInterrupt(params.out, temporary_server))
-    try:
-        summary = clean_dumps(params)
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED  # _StopOnInterrupt told the user
-    except OutputBusy as exc:  # another run took OUT since _check_output_free
-        print(f"winnow clean: {exc}; try again when it has finished", file=sys.stderr)
-        return EXIT_OUTPUT_BUSY
-    finally:
-        signal.signal(signal.SIGINT, previous_handler)
-        flow_run_logger.removeHandler(printer)
+    with ExitStack() as stack:
+        if params.dask_address:
+            try:
+                _use_reachable_server(stack, params.out, "clean")
+            except ServerFailed as exc:
+                print(
+                    f"winnow clean: {exc}; see {Path(params.out) / SERVER_LOG_NAME}",
+                    file=sys.stderr,
+                )
+                return EXIT_RUN_PROBLEM
+        temporary_server = not PREFECT_API_URL.value()
+        interrupt = _StopOnInterrupt(params.out, temporary_server)
+        previous_handler = signal.signal(signal.SIGINT, interrupt)
+        try:
+            summary = run_clean(params)
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED  # _StopOnInterrupt told the user
+        except OutputBusy as exc:  # another run took OUT since _check_output_free
+            print(f"winnow clean: {exc}; try again when it has finished", file=sys.stderr)
+            return EXIT_OUTPUT_BUSY
+        finally:
+            signal.signal(signal.SIGINT, previous_handler)
+            flow_run_logger.removeHandler(printer)
     print_to_reader(format_summary(summary))
     if summary.files == 0:
         print("winnow clean: no dump files found in the inputs", file=sys.stderr)
         return EXIT_RUN_PROBLEM
     return EXIT_RUN_PROBLEM if summary.failed_batches else EXIT_OK
+
+
+SERVER_LOG_NAME = ".prefect-server.log"
+
+
+def _use_reachable_server(stack: ExitStack, out: str, command: str) -> str:
+    """The API URL of a Prefect server that other processes can reach (a served flow's runner,
+    Dask workers): PREFECT_API_URL if set, else a local `prefect server start` that lives as
+    long as `stack` (its log in OUT). Prefect's own temporary server is reachable from its
+    process only. Raises `ServerFailed`."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.server import local_prefect_server
+
+    api_url = PREFECT_API_URL.value()
+    if api_url:
+        return api_url
+    log_path = Path(out) / SERVER_LOG_NAME
+    print(f"winnow {command}: starting a Prefect server (log: {log_path})", flush=True)
+    log = stack.enter_context(log_path.open("a", encoding="utf-8"))
+    api_url = stack.enter_context(local_prefect_server(log))
+    stack.callback(_send_pending_logs_and_events)  # runs before the server stops
+    os.environ["PREFECT_API_URL"] = api_url
+    stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
+    return api_url
+
+
+def _send_pending_logs_and_events() -> None:
+    """Prefect's clients send logs and events in the background, the last of them at exit:
+    after the server winnow started is gone, they would print connection errors instead."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()
+    EventsWorker.drain_all()
+
+
+def _check_dask(address: str | None) -> str | None:
+    """Why the Dask scheduler cannot be used, checked before Prefect starts; None if it can."""
+    if address is None:
+        return None
+    from distributed import Client
+
+    try:
+        with Client(address, timeout=10):
+            return None
+    except (OSError, TimeoutError) as exc:
+        return f"--dask-address: cannot reach a Dask scheduler at {address} ({exc})"
 
 
 SERVE_ENV_DEFAULTS = {
@@ -328,7 +407,6 @@ SERVE_ENV_DEFAULTS = {
     # The server's own log goes to a file; its shutdown tracebacks are noise there too.
     "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
 }
-SERVER_LOG_NAME = ".prefect-server.log"
 _NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -343,11 +421,15 @@ def _serve(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         print(f"winnow serve: error: {describe_errors(exc, OPTION_NAMES)}", file=sys.stderr)
         return EXIT_BAD_CONFIG
+    if problem := _check_dask(params.dask_address):
+        print(f"winnow serve: error: {problem}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     for name, value in SERVE_ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
     set_env_defaults()
     from prefect.client.schemas.schedules import CronSchedule
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.server import ServerFailed
 
     if args.cron is not None:
         try:
@@ -361,20 +443,11 @@ def _serve(args: argparse.Namespace) -> int:
     name = args.name or _NAME_CHARACTERS.sub("-", Path(params.out).resolve().name) or "winnow"
     schedule = f"cron {args.cron!r}" if args.cron else f"every {args.interval:g} s"
     with ExitStack() as stack:
-        api_url = PREFECT_API_URL.value()
-        if not api_url:
-            from flows.server import ServerFailed, local_prefect_server
-
-            log_path = Path(params.out) / SERVER_LOG_NAME
-            print(f"winnow serve: starting a Prefect server (log: {log_path})", flush=True)
-            log = stack.enter_context(log_path.open("a", encoding="utf-8"))
-            try:
-                api_url = stack.enter_context(local_prefect_server(log))
-            except ServerFailed as exc:
-                print(f"winnow serve: {exc}; see {log_path}", file=sys.stderr)
-                return EXIT_RUN_PROBLEM
-            os.environ["PREFECT_API_URL"] = api_url
-            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
+        try:
+            api_url = _use_reachable_server(stack, params.out, "serve")
+        except ServerFailed as exc:
+            print(f"winnow serve: {exc}; see {Path(params.out) / SERVER_LOG_NAME}", file=sys.stderr)
+            return EXIT_RUN_PROBLEM
         from flows.pipeline import serve_clean
 
         ui_url = api_url.removesuffix("/api")

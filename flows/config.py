@@ -28,7 +28,9 @@ from pydantic_core import PydanticCustomError
 DEFAULT_BATCH_SIZE = 200
 DEFAULT_BATCH_BYTES = 64_000_000
 DEFAULT_MAX_PAGE_BYTES = 10_000_000
+DEFAULT_MAX_PAGE_SECONDS = 30.0
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+DASK_ADDRESS_PATTERN = r"^(tcp|tls|ucx|ws|wss)://\S+$"
 
 
 def default_workers() -> int:
@@ -75,6 +77,20 @@ class CleanParams(BaseModel):
         default=DEFAULT_MAX_PAGE_BYTES,
         gt=0,
         description="Pages larger than this are rejected as too large.",
+    )
+    max_page_seconds: float = Field(
+        default=DEFAULT_MAX_PAGE_SECONDS,
+        gt=0,
+        allow_inf_nan=False,
+        description="Cleaning a page that takes longer than this is stopped, and the page "
+        "rejected as page_timeout (typical pages take well under a second).",
+    )
+    dask_address: str | None = Field(
+        default=None,
+        pattern=DASK_ADDRESS_PATTERN,
+        description="Scheduler of an existing Dask cluster (tcp://host:8786) to clean the "
+        "batches on, through prefect-dask; default: the worker processes of this machine. "
+        "The workers need winnow installed and must see the inputs and OUT at the same paths.",
     )
     compact: bool = Field(
         default=False,

@@ -22,10 +22,11 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.deployments.runner import EntrypointType
@@ -60,6 +61,7 @@ ARTIFACT_KEY = "winnow-clean-summary"
 QUIET_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan")
 BATCH_FAILED = "batch_failed"
 MAX_ERROR_CHARS = 300
+DASK_CONNECT_SECONDS = 30
 
 
 def split_batches(
@@ -125,6 +127,14 @@ class WorkerPool(Executor):
             self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+def dask_slots(address: str) -> int:
+    """Threads of all workers of the Dask cluster: the batches the flow keeps in flight."""
+    from distributed import Client
+
+    with Client(address, timeout=DASK_CONNECT_SECONDS) as client:
+        return max(1, sum(client.nthreads().values()))
+
+
 @task(
     name="clean-batch",
     task_run_name="batch-{batch_no}",
@@ -138,18 +148,23 @@ def clean_batch(
     run_id: str,
     batch_no: int,
     max_page_bytes: int,
-    pool: Executor,
+    max_page_seconds: float,
+    pool: Executor | None,
 ) -> BatchReport:
-    """One batch, cleaned in a worker process; this task's thread only waits for it."""
-    future = pool.submit(
+    """One batch. Locally, in a process of the flow's pool, the task's thread only waiting:
+    processes give every core work and keep a crash (segfault, OOM kill) to the batch it hit.
+    On a Dask worker (`pool` None), in the task's own thread: there the worker processes are
+    the unit of parallelism, and their nanny restarts one that dies."""
+    batch = partial(
         run_batch,
         files,
         Path(out),
         run_id=run_id,
         batch_no=batch_no,
         max_page_bytes=max_page_bytes,
+        max_page_seconds=max_page_seconds,
     )
-    return future.result()
+    return batch() if pool is None else pool.submit(batch).result()
 
 
 def record_failed_batch(
@@ -211,28 +226,31 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     dumps = list_dumps(params.inputs)
     ledger = Ledger(out)
     todo, unchanged = ledger.plan(dumps)
+    on_dask = params.dask_address is not None
+    slots = dask_slots(params.dask_address) if on_dask else params.workers
     batches = split_batches(
         todo,
         max_files=params.batch_size,
         max_bytes=params.batch_bytes,
-        workers=params.workers,
+        workers=slots,
     )
+    where = f"Dask cluster {params.dask_address}, {slots} threads" if on_dask else "workers"
     logger.info(
         f"run {params.run_id}: {len(dumps)} files, {len(unchanged)} unchanged since an earlier"
-        f" run; {len(todo)} in {len(batches)} batches, {params.workers} workers",
+        f" run; {len(todo)} in {len(batches)} batches, {slots} {where}",
         extra=progress,
     )
     total = BatchReport()
     failed = 0
     finished = 0
     waiting = deque(enumerate(batches))
+    pool = None if on_dask else WorkerPool(params.workers)
     running: dict[PrefectFuture[BatchReport], tuple[int, list[DumpFile]]] = {}
-    pool = WorkerPool(params.workers)
     try:
         while waiting or running:
             # Keep one task per worker in flight, so the UI's running tasks are the batches
             # actually being cleaned and task runs are created only as workers free up.
-            while waiting and len(running) < params.workers:
+            while waiting and len(running) < slots:
                 batch_no, files = waiting.popleft()
                 future = clean_batch.submit(
                     files,
@@ -240,6 +258,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                     run_id=params.run_id,
                     batch_no=batch_no,
                     max_page_bytes=params.max_page_bytes,
+                    max_page_seconds=params.max_page_seconds,
                     pool=pool,
                 )
                 running[future] = (batch_no, files)
@@ -273,7 +292,8 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
             )
         )
     finally:
-        pool.shutdown(cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         ledger.close()
     return RunSummary(
         run_id=params.run_id,
@@ -285,6 +305,20 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
         report=total,
         wall_seconds=time.perf_counter() - started,
     )
+
+
+def flow_for(params: CleanParams) -> Flow:
+    """`clean_dumps` with its task runner: threads of this process handing batches to local
+    worker processes, or prefect-dask's `DaskTaskRunner` on the cluster at `dask_address`."""
+    if params.dask_address is None:
+        return clean_dumps
+    from prefect_dask import DaskTaskRunner
+
+    return clean_dumps.with_options(task_runner=DaskTaskRunner(address=params.dask_address))
+
+
+def run_clean(params: CleanParams) -> RunSummary:
+    return flow_for(params)(params)
 
 
 def serve_clean(
@@ -302,7 +336,7 @@ def serve_clean(
     slow run delays the next one instead of overlapping it; another writer on the same OUT
     (a manual `winnow clean`) still meets OUT's lock. The schedule is paused when serving stops.
     """
-    clean_dumps.serve(
+    flow_for(params).serve(
         name=name,
         cron=cron,
         interval=interval,

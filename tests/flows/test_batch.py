@@ -1,6 +1,9 @@
 import json
 import pickle
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -297,3 +300,51 @@ def test_real_readers_and_cleaners_account_for_every_input(tmp_path):
         "part-it-00000.parquet",
         "part-it-00001.parquet",
     ]
+
+
+@pytest.mark.parametrize("thread", ["main", "task_thread"])
+def test_a_page_whose_cleaning_runs_past_the_time_limit_is_rejected_and_the_batch_goes_on(
+    tmp_path, monkeypatch, thread
+):
+    def clean(content: str, *, url: str | None = None) -> Cleaned:
+        if content == "HANG":
+            try:  # a library that swallows every Exception must not swallow the time limit
+                while True:
+                    pass
+            except Exception:
+                return Cleaned("swallowed", Meta(), (), ())
+        return Cleaned(content, Meta(), (Block(0, content),), ())
+
+    monkeypatch.setattr(flows.batch, "clean_text", clean)
+    fake_reader(
+        monkeypatch,
+        {
+            "a.txt": [
+                text("a.txt", 0, "before"),
+                text("a.txt", 1, "HANG"),
+                text("a.txt", 2, "after"),
+            ]
+        },
+    )
+    out = tmp_path / "out"
+    batch = partial(
+        run_batch,
+        dumps(tmp_path, "a.txt"),
+        out,
+        run_id="r1",
+        batch_no=0,
+        max_page_bytes=1000,
+        max_page_seconds=0.3,
+    )
+    started = time.monotonic()
+    if thread == "main":
+        report = batch()
+    else:  # as on a Dask worker
+        with ThreadPoolExecutor(1) as pool:
+            report = pool.submit(batch).result()
+    assert time.monotonic() - started < 10
+    assert (report.records, report.reject_reasons) == (2, Counter({"page_timeout": 1}))
+    assert [r["text"] for r in read(out, "records")] == ["before", "after"]
+    (reject,) = read(out, "rejects")
+    assert (reject["record"], reject["detail"]) == (1, "cleaning took longer than 0.3 s")
+    time.sleep(0.5)  # no timer left to fire into whatever runs next

@@ -94,7 +94,13 @@ def test_clean_batch_runs_the_batch_on_the_pool_it_is_given(dump_folder, tmp_pat
     out = tmp_path / "out"
     with ThreadPoolExecutor(1) as pool, disable_run_logger():
         report = clean_batch.fn(
-            files, str(out), run_id="t1", batch_no=7, max_page_bytes=1_000_000, pool=pool
+            files,
+            str(out),
+            run_id="t1",
+            batch_no=7,
+            max_page_bytes=1_000_000,
+            max_page_seconds=30,
+            pool=pool,
         )
     assert (report.inputs, report.records, report.rejects) == (3, 2, 1)
     assert (out / "records" / part_name("t1", 7)).exists()
