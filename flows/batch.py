@@ -28,6 +28,7 @@ from flows.records import (
     reader_reject_row,
     record_row,
 )
+from flows.storage import location
 
 MAX_DETAIL_CHARS = 1000
 PAGE_TIMEOUT = "page_timeout"
@@ -121,7 +122,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 
 def run_batch(
     files: list[DumpFile],
-    out: Path,
+    out: str | Path,
     *,
     run_id: str,
     batch_no: int,
@@ -141,13 +142,13 @@ def run_batch(
     started = time.perf_counter()
     processed_at = datetime.now(UTC)
     stamp = {"run_id": run_id, "processed_at": processed_at}
-    out = Path(out)
+    base = location(out)
     report = BatchReport(files=len(files))
 
     parts = {"run_id": run_id, "batch_no": batch_no, "row_group_rows": row_group_rows}
     with (
-        PartWriter(out / RECORDS_DIR, RECORD_SCHEMA, **parts) as records,
-        PartWriter(out / REJECTS_DIR, REJECT_SCHEMA, **parts) as rejects,
+        PartWriter(base.child(RECORDS_DIR), RECORD_SCHEMA, **parts) as records,
+        PartWriter(base.child(REJECTS_DIR), REJECT_SCHEMA, **parts) as rejects,
     ):
 
         def reject(row: Row) -> None:

@@ -30,6 +30,7 @@ from flows.config import (
 )
 from flows.lock import OutputBusy, exclusive_output
 from flows.records import RECORDS_DIR, remove_stale_parts
+from flows.storage import location
 
 EXIT_OK = 0
 EXIT_RUN_PROBLEM = 1  # a batch failed, or the inputs held no dump files
@@ -293,7 +294,7 @@ class _StopOnInterrupt:
 def _clean(args: argparse.Namespace) -> int:
     try:
         params = _params(args)
-        _check_output_free(Path(params.out))
+        _check_output_free(params.out)
     except ValidationError as exc:
         print(f"winnow clean: error: {describe_errors(exc, OPTION_NAMES)}", file=sys.stderr)
         return EXIT_BAD_CONFIG
@@ -306,9 +307,9 @@ def _clean(args: argparse.Namespace) -> int:
     return _run_clean(params)
 
 
-def _check_output_free(out: Path) -> None:
+def _check_output_free(out: str) -> None:
     """Fail before Prefect starts if another run holds OUT (the flow itself takes the lock)."""
-    with exclusive_output(out, holder="winnow clean (checking)"):
+    with exclusive_output(location(out).state_dir(), holder="winnow clean (checking)"):
         pass
 
 
@@ -328,10 +329,7 @@ def _run_clean(params: CleanParams) -> int:
             try:
                 _use_reachable_server(stack, params.out, "clean")
             except ServerFailed as exc:
-                print(
-                    f"winnow clean: {exc}; see {Path(params.out) / SERVER_LOG_NAME}",
-                    file=sys.stderr,
-                )
+                print(f"winnow clean: {exc}", file=sys.stderr)
                 return EXIT_RUN_PROBLEM
         temporary_server = not PREFECT_API_URL.value()
         interrupt = _StopOnInterrupt(params.out, temporary_server)
@@ -359,19 +357,22 @@ SERVER_LOG_NAME = ".prefect-server.log"
 def _use_reachable_server(stack: ExitStack, out: str, command: str) -> str:
     """The API URL of a Prefect server that other processes can reach (a served flow's runner,
     Dask workers): PREFECT_API_URL if set, else a local `prefect server start` that lives as
-    long as `stack` (its log in OUT). Prefect's own temporary server is reachable from its
-    process only. Raises `ServerFailed`."""
+    long as `stack` (its log beside the ledger). Prefect's own temporary server is reachable
+    from its process only. Raises `ServerFailed`."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.server import local_prefect_server
+    from flows.server import ServerFailed, local_prefect_server
 
     api_url = PREFECT_API_URL.value()
     if api_url:
         return api_url
-    log_path = Path(out) / SERVER_LOG_NAME
+    log_path = location(out).state_dir() / SERVER_LOG_NAME
     print(f"winnow {command}: starting a Prefect server (log: {log_path})", flush=True)
     log = stack.enter_context(log_path.open("a", encoding="utf-8"))
-    api_url = stack.enter_context(local_prefect_server(log))
+    try:
+        api_url = stack.enter_context(local_prefect_server(log))
+    except ServerFailed as exc:
+        raise ServerFailed(f"{exc}; see {log_path}") from None
     stack.callback(_send_pending_logs_and_events)  # runs before the server stops
     os.environ["PREFECT_API_URL"] = api_url
     stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
@@ -440,13 +441,14 @@ def _serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_BAD_CONFIG
-    name = args.name or _NAME_CHARACTERS.sub("-", Path(params.out).resolve().name) or "winnow"
+    out_name = location(params.out).path.rstrip("/").rsplit("/", 1)[-1]
+    name = args.name or _NAME_CHARACTERS.sub("-", out_name) or "winnow"
     schedule = f"cron {args.cron!r}" if args.cron else f"every {args.interval:g} s"
     with ExitStack() as stack:
         try:
             api_url = _use_reachable_server(stack, params.out, "serve")
         except ServerFailed as exc:
-            print(f"winnow serve: {exc}; see {Path(params.out) / SERVER_LOG_NAME}", file=sys.stderr)
+            print(f"winnow serve: {exc}", file=sys.stderr)
             return EXIT_RUN_PROBLEM
         from flows.pipeline import serve_clean
 
@@ -462,18 +464,23 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _compact(args: argparse.Namespace) -> int:
-    out = Path(args.out)
     if args.rows_per_part < 1:
         print("winnow compact: error: --rows-per-part must be at least 1", file=sys.stderr)
         return EXIT_BAD_CONFIG
-    if not (out / RECORDS_DIR).is_dir():
-        print(f"winnow compact: error: no records in {out}", file=sys.stderr)
+    try:
+        out = location(args.out)
+        has_records = out.child(RECORDS_DIR).exists()
+    except (OSError, ValueError) as exc:
+        print(f"winnow compact: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    if not has_records:
+        print(f"winnow compact: error: no records in {args.out}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     try:
-        with exclusive_output(out, holder="winnow compact"):
+        with exclusive_output(out.state_dir(), holder="winnow compact"):
             remove_stale_parts(out)
-            report = compact(out, rows_per_part=args.rows_per_part)
-            print_to_reader(compacted_line(str(out), report))
+            report = compact(args.out, rows_per_part=args.rows_per_part)
+            print_to_reader(compacted_line(args.out, report))
     except OutputBusy as exc:
         print(f"winnow compact: {exc}; try again when it has finished", file=sys.stderr)
         return EXIT_OUTPUT_BUSY
@@ -485,16 +492,20 @@ def _status(args: argparse.Namespace) -> int:
     from flows.readers import list_dumps
     from flows.summary import format_runs
 
-    out = Path(args.out)
-    if not (out / LEDGER_NAME).is_file():
-        print(f"winnow status: error: no runs recorded in {out}", file=sys.stderr)
+    try:
+        state = location(args.out).state_dir()
+    except (OSError, ValueError) as exc:
+        print(f"winnow status: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    if not (state / LEDGER_NAME).is_file():
+        print(f"winnow status: error: no runs recorded in {args.out}", file=sys.stderr)
         return EXIT_BAD_CONFIG
     try:
         dumps = list_dumps(args.inputs) if args.inputs else []
     except (FileNotFoundError, ValueError) as exc:
         print(f"winnow status: error: {exc}", file=sys.stderr)
         return EXIT_BAD_CONFIG
-    ledger = Ledger(out)
+    ledger = Ledger(state)
     try:
         runs = ledger.runs()
         pending = ledger.plan(dumps, update=False)[0] if dumps else []

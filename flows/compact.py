@@ -20,9 +20,11 @@ from itertools import chain, islice
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from flows.records import RECORD_SCHEMA, RECORDS_DIR, REJECT_SCHEMA, REJECTS_DIR, PartWriter
+from flows.storage import Location, location
 
 DEFAULT_ROWS_PER_PART = 100_000
 KEY_COLUMNS = ["source", "record", "processed_at"]
@@ -43,12 +45,13 @@ def compacted_line(out: str, report: CompactReport) -> str:
     )
 
 
-def compact(out: Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> CompactReport:
+def compact(out: str | Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> CompactReport:
     if rows_per_part < 1:
         raise ValueError("rows_per_part must be at least 1")
-    folders = {"records": out / RECORDS_DIR, "rejects": out / REJECTS_DIR}
-    parts = {kind: sorted(folder.glob("part-*.parquet")) for kind, folder in folders.items()}
-    winners, rows_before = _latest_rows(parts)
+    base = location(out)
+    folders = {"records": base.child(RECORDS_DIR), "rejects": base.child(REJECTS_DIR)}
+    parts = {kind: folder.files("part-", ".parquet") for kind, folder in folders.items()}
+    winners, rows_before = _latest_rows(base.filesystem, parts)
     run_id = "compact-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     rows_after = parts_after = 0
     for kind, schema in (("records", RECORD_SCHEMA), ("rejects", REJECT_SCHEMA)):
@@ -58,7 +61,7 @@ def compact(out: Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> Compact
         rows_after += written
         parts_after += files
     for old in parts["records"] + parts["rejects"]:
-        old.unlink()
+        base.delete(old)
     return CompactReport(
         parts_before=len(parts["records"]) + len(parts["rejects"]),
         parts_after=parts_after,
@@ -68,14 +71,14 @@ def compact(out: Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> Compact
 
 
 def _latest_rows(
-    parts: dict[str, list[Path]],
+    filesystem: pafs.FileSystem, parts: dict[str, list[str]]
 ) -> tuple[dict[str, set[tuple[int, int]]], int]:
     """Per kind, the (part, row) positions that hold each page's newest version."""
     newest: dict[tuple[str, int], tuple[datetime, str, int, int]] = {}
     rows = 0
     for kind in ("rejects", "records"):  # on a timestamp tie the record wins
         for part_no, part in enumerate(parts[kind]):
-            table = pq.read_table(part, columns=KEY_COLUMNS)
+            table = pq.read_table(part, columns=KEY_COLUMNS, filesystem=filesystem)
             rows += table.num_rows
             columns = (table.column(name).to_pylist() for name in KEY_COLUMNS)
             for row_no, (source, record, processed_at) in enumerate(zip(*columns, strict=True)):
@@ -89,15 +92,15 @@ def _latest_rows(
 
 
 def _rewrite(
-    parts: list[Path],
+    parts: list[str],
     keep: set[tuple[int, int]],
-    folder: Path,
+    folder: Location,
     schema: pa.Schema,
     run_id: str,
     rows_per_part: int,
 ) -> tuple[int, int]:
     """Stream the kept rows into new parts of at most `rows_per_part` rows each."""
-    rows = _kept_rows(parts, keep)
+    rows = _kept_rows(folder.filesystem, parts, keep)
     written = files = 0
     if (first := next(rows, None)) is None:
         with PartWriter(folder, schema, run_id=run_id, batch_no=0):
@@ -114,10 +117,12 @@ def _rewrite(
     return written, files
 
 
-def _kept_rows(parts: list[Path], keep: set[tuple[int, int]]) -> Iterator[dict]:
+def _kept_rows(
+    filesystem: pafs.FileSystem, parts: list[str], keep: set[tuple[int, int]]
+) -> Iterator[dict]:
     for part_no, part in enumerate(parts):
         offset = 0
-        for batch in pq.ParquetFile(part).iter_batches():
+        for batch in pq.ParquetFile(part, filesystem=filesystem).iter_batches():
             mask = pa.array([(part_no, offset + i) in keep for i in range(batch.num_rows)])
             offset += batch.num_rows
             yield from batch.filter(mask).to_pylist()

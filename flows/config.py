@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from flows.storage import is_uri, location
+
 DEFAULT_BATCH_SIZE = 200
 DEFAULT_BATCH_BYTES = 64_000_000
 DEFAULT_MAX_PAGE_BYTES = 10_000_000
@@ -109,7 +111,11 @@ class CleanParams(BaseModel):
         for item in inputs:
             if not item.strip():
                 raise PydanticCustomError("empty_input", "an input is an empty string")
-            if not Path(item).exists() and not glob.glob(item, recursive=True):
+            if is_uri(item):
+                found = _remote_exists(item)
+            else:
+                found = Path(item).exists() or bool(glob.glob(item, recursive=True))
+            if not found:
                 raise PydanticCustomError(
                     "input_not_found",
                     "'{input}' is not a file or folder and matches no files",
@@ -124,18 +130,29 @@ class CleanParams(BaseModel):
         valid, so a mistyped option does not leave an empty OUT behind."""
         if not self.out.strip():
             raise PydanticCustomError("empty_out", "the output folder is an empty string")
-        folder = Path(self.out)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=".winnow-probe-"):
-                pass
-        except OSError as exc:
+            if is_uri(self.out):
+                location(self.out).check_writable()
+            else:
+                Path(self.out).mkdir(parents=True, exist_ok=True)
+                with tempfile.NamedTemporaryFile(dir=self.out, prefix=".winnow-probe-"):
+                    pass
+        except (OSError, ValueError) as exc:
             raise PydanticCustomError(
                 "out_not_writable",
                 "cannot write to output folder '{out}': {error}",
-                {"out": self.out, "error": exc.strerror or type(exc).__name__},
+                {"out": self.out, "error": getattr(exc, "strerror", None) or str(exc)},
             ) from None
         return self
+
+
+def _remote_exists(uri: str) -> bool:
+    try:
+        return location(uri).exists()
+    except (OSError, ValueError) as exc:
+        raise PydanticCustomError(
+            "input_unreachable", "cannot open '{input}': {error}", {"input": uri, "error": str(exc)}
+        ) from None
 
 
 def describe_errors(error: ValidationError, names: Mapping[str, str] | None = None) -> str:

@@ -23,7 +23,7 @@ LEDGER_NAME = "ledger.sqlite"
 HASH_CHUNK = 1 << 20
 _SCHEMA = """
 create table if not exists inputs (
-    path text primary key,      -- absolute path of the dump file
+    path text primary key,      -- absolute path of the dump file, or its URI
     source text not null,       -- as in the records' `source` column
     size integer not null,
     mtime_ns integer not null,
@@ -70,15 +70,13 @@ class Fingerprint:
 
 
 def fingerprint(dump: DumpFile) -> Fingerprint:
-    stat = dump.path.stat()
-    return Fingerprint(
-        str(dump.path.resolve()), dump.source, stat.st_size, stat.st_mtime_ns, _sha1(dump.path)
-    )
+    size, mtime_ns = dump.stat()
+    return Fingerprint(dump.key, dump.source, size, mtime_ns, _sha1(dump))
 
 
-def _sha1(path: Path) -> str:
+def _sha1(dump: DumpFile) -> str:
     digest = hashlib.sha1()
-    with path.open("rb") as stream:
+    with dump.open() as stream:
         while chunk := stream.read(HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -101,19 +99,19 @@ class Ledger:
         todo: list[DumpFile] = []
         unchanged: list[DumpFile] = []
         for dump in dumps:
-            path = str(dump.path.resolve())
+            path = dump.key
             row = self._db.execute(
                 "select size, mtime_ns, sha1 from inputs where path = ?", (path,)
             ).fetchone()
-            stat = dump.path.stat()
-            if row is None or row[0] != stat.st_size:
+            size, mtime_ns = dump.stat()
+            if row is None or row[0] != size:
                 todo.append(dump)
-            elif row[1] == stat.st_mtime_ns:
+            elif row[1] == mtime_ns:
                 unchanged.append(dump)
-            elif _sha1(dump.path) == row[2]:
+            elif _sha1(dump) == row[2]:
                 if update:
                     self._db.execute(
-                        "update inputs set mtime_ns = ? where path = ?", (stat.st_mtime_ns, path)
+                        "update inputs set mtime_ns = ? where path = ?", (mtime_ns, path)
                     )
                 unchanged.append(dump)
             else:

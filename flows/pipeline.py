@@ -48,6 +48,7 @@ from flows.records import (
     reader_reject_row,
     remove_stale_parts,
 )
+from flows.storage import location
 from flows.summary import (
     PROGRESS_FLAG,
     RunSummary,
@@ -158,7 +159,7 @@ def clean_batch(
     batch = partial(
         run_batch,
         files,
-        Path(out),
+        out,
         run_id=run_id,
         batch_no=batch_no,
         max_page_bytes=max_page_bytes,
@@ -168,14 +169,16 @@ def clean_batch(
 
 
 def record_failed_batch(
-    files: list[DumpFile], out: Path, *, run_id: str, batch_no: int, error: str
+    files: list[DumpFile], out: str | Path, *, run_id: str, batch_no: int, error: str
 ) -> BatchReport:
     """Keep the files of a crashed batch visible: one `batch_failed` reject per file in the
     batch's rejects part, and no records part (a failed batch writes no records)."""
     processed_at = datetime.now(UTC)
-    (out / RECORDS_DIR / part_name(run_id, batch_no)).unlink(missing_ok=True)
+    base = location(out)
+    base.delete(base.child(RECORDS_DIR, part_name(run_id, batch_no)).path)
     detail = f"batch {batch_no} failed, no record of this file was written: {error}"
-    with PartWriter(out / REJECTS_DIR, REJECT_SCHEMA, run_id=run_id, batch_no=batch_no) as part:
+    rejects = base.child(REJECTS_DIR)
+    with PartWriter(rejects, REJECT_SCHEMA, run_id=run_id, batch_no=batch_no) as part:
         for dump in files:
             reject = Reject(dump.source, 0, BATCH_FAILED, detail)
             part.write(reader_reject_row(reject, run_id=run_id, processed_at=processed_at))
@@ -203,12 +206,12 @@ def clean_dumps(params: CleanParams) -> RunSummary:
     ledger, so the next run tries them again): every input is accounted for.
     """
     logger = get_run_logger()
-    out = Path(params.out)
-    with exclusive_output(out, holder=f"winnow run {params.run_id}"):
+    out = location(params.out)
+    with exclusive_output(out.state_dir(), holder=f"winnow run {params.run_id}"):
         remove_stale_parts(out)
         summary = _clean_new_dumps(params, logger)
         if params.compact and not summary.failed_batches:
-            summary = replace(summary, compacted=compact(out))
+            summary = replace(summary, compacted=compact(params.out))
     logger.info(summary_line(summary))
     create_markdown_artifact(
         summary_markdown(summary, params.inputs),
@@ -222,9 +225,8 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     progress = {PROGRESS_FLAG: True}
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    out = Path(params.out)
     dumps = list_dumps(params.inputs)
-    ledger = Ledger(out)
+    ledger = Ledger(location(params.out).state_dir())
     todo, unchanged = ledger.plan(dumps)
     on_dask = params.dask_address is not None
     slots = dask_slots(params.dask_address) if on_dask else params.workers
@@ -271,7 +273,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                 failed += 1
                 error = _describe(exc)
                 report = record_failed_batch(
-                    files, out, run_id=params.run_id, batch_no=batch_no, error=error
+                    files, params.out, run_id=params.run_id, batch_no=batch_no, error=error
                 )
                 logger.error(failed_batch_line(finished, len(batches), len(files), error))
             else:

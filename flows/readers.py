@@ -36,6 +36,7 @@ from __future__ import annotations
 import codecs
 import glob
 import gzip
+import io
 import json
 import os
 import re
@@ -44,14 +45,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import takewhile
-from pathlib import Path
-from typing import Literal
+from pathlib import Path, PurePath, PurePosixPath
+from typing import BinaryIO, Literal
 
+import pyarrow.fs as pafs
 from charset_normalizer import from_bytes
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeadersParserException
+
+from flows.storage import is_uri, location
 
 ContentType = Literal["html", "text"]
 
@@ -106,16 +110,40 @@ _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\x0b\x0c\r\x1b")
 
 @dataclass(frozen=True, slots=True)
 class DumpFile:
-    """One input file and the root its `source` name is relative to."""
+    """One input file and the root its `source` name is relative to; `filesystem` is None for
+    a local file, else the object store it is in (`path` and `root` then in its naming)."""
 
-    path: Path
-    root: Path
+    path: PurePath
+    root: PurePath
     size: int
+    filesystem: pafs.FileSystem | None = None
 
     @property
     def source(self) -> str:
         """Path relative to the input root, POSIX style (what lands in the `source` column)."""
         return self.path.relative_to(self.root).as_posix()
+
+    @property
+    def key(self) -> str:
+        """Names the file across runs (the ledger's key): its absolute path, or its URI."""
+        if self.filesystem is None:
+            return str(Path(self.path).resolve())
+        return f"{self.filesystem.type_name}://{self.path.as_posix()}"
+
+    def open(self) -> BinaryIO:
+        if self.filesystem is None:
+            return open(self.path, "rb")
+        return io.BufferedReader(self.filesystem.open_input_file(self.path.as_posix()))
+
+    def stat(self) -> tuple[int, int]:
+        """(size, modification time in ns), read now."""
+        if self.filesystem is None:
+            stat = os.stat(self.path)
+            return stat.st_size, stat.st_mtime_ns
+        info = self.filesystem.get_file_info(self.path.as_posix())
+        if info.type != pafs.FileType.File:
+            raise FileNotFoundError(f"no such file: {self.key}")
+        return info.size, info.mtime_ns or 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +183,17 @@ def list_dumps(inputs: Sequence[str]) -> list[DumpFile]:
     of the first input that reached it. A missing path or a glob matching nothing raises
     FileNotFoundError, so a typo fails fast instead of yielding an empty run.
     """
-    found: dict[Path, DumpFile] = {}
+    found: dict[str, DumpFile] = {}
     for spec in inputs:
-        for dump in _expand_input(spec):
-            found.setdefault(dump.path, dump)
-    return sorted(found.values(), key=lambda dump: dump.path)
+        for dump in _expand_remote(spec) if is_uri(spec) else _expand_input(spec):
+            found.setdefault(_listed_as(dump), dump)
+    return sorted(found.values(), key=_listed_as)
+
+
+def _listed_as(dump: DumpFile) -> str:
+    """A local file by its absolute path as reached (symlinks are not followed here), a
+    remote one by its URI."""
+    return str(dump.path) if dump.filesystem is None else dump.key
 
 
 def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[RawPage | Reject]:
@@ -175,13 +209,13 @@ def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[
         raise ValueError(f"max_page_bytes must be positive, got {max_page_bytes}")
     next_record = 0
     try:
-        with _DumpStream(dump.path) as stream:
+        with _DumpStream(dump) as stream:
             head = stream.read(SNIFF_BYTES)
         if len(head) < SNIFF_BYTES and not head.strip():
             yield Reject(dump.source, 0, "empty_file", f"{len(head)} bytes, no content")
             return
         dump_format = _detect_format(dump.path.name, head)
-        with _DumpStream(dump.path) as stream:
+        with _DumpStream(dump) as stream:
             for item in _READERS[dump_format](stream, dump.source, max_page_bytes):
                 next_record = item.record + 1
                 yield item
@@ -216,6 +250,26 @@ def _expand_input(spec: str) -> Iterator[DumpFile]:
         raise FileNotFoundError(f"input not found: {spec}")
     else:
         raise ValueError(f"input is neither a file nor a folder: {spec}")
+
+
+def _expand_remote(spec: str) -> Iterator[DumpFile]:
+    """A URI (`s3://bucket/prefix`): every dump file under it, as for a local folder, or the
+    one object it names. Globs are not expanded in URIs."""
+    where = location(spec)
+    info = where.filesystem.get_file_info(where.path)
+    if info.type == pafs.FileType.File:
+        path = PurePosixPath(where.path)
+        yield DumpFile(path, path.parent, info.size, where.filesystem)
+        return
+    if info.type != pafs.FileType.Directory:
+        raise FileNotFoundError(f"input not found: {spec}")
+    root = PurePosixPath(where.path)
+    selector = pafs.FileSelector(where.path, recursive=True)
+    for item in sorted(where.filesystem.get_file_info(selector), key=lambda item: item.path):
+        path = PurePosixPath(item.path)
+        hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+        if item.type == pafs.FileType.File and not hidden and _is_dump_name(path.name):
+            yield DumpFile(path, root, item.size, where.filesystem)
 
 
 def _glob_root(pattern: str) -> Path:
@@ -271,9 +325,9 @@ class _DumpStream:
     the records before a cut survive.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, dump: DumpFile) -> None:
         try:
-            self._file = open(path, "rb")  # noqa: SIM115 - closed by close()/__exit__
+            self._file = dump.open()
             is_gzip = self._file.peek(2)[:2] == GZIP_MAGIC
         except OSError as error:
             raise _as_stream_error(error) from error

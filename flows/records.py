@@ -8,7 +8,6 @@ an empty glob (DuckDB's `read_parquet('OUT/rejects/*.parquet')`) working on clea
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -21,6 +20,7 @@ import pyarrow.parquet as pq
 
 from cleaners.document import Cleaned
 from flows.readers import RawPage, Reject
+from flows.storage import Location, location
 
 SCHEMA_VERSION = 1
 RECORDS_DIR = "records"
@@ -156,18 +156,18 @@ def page_reject_row(
     }
 
 
-def remove_stale_parts(out: Path) -> int:
+def remove_stale_parts(out: str | Path | Location) -> int:
     """Delete the hidden temporary parts a killed run left behind; returns how many.
 
     Only safe while holding OUT's lock (`flows.lock`): then no other run is writing one."""
+    base = out if isinstance(out, Location) else location(out)
     stale = [
         temp
-        for folder in (out / RECORDS_DIR, out / REJECTS_DIR)
-        if folder.is_dir()
-        for temp in folder.glob(".part-*.tmp")
+        for folder in (base.child(RECORDS_DIR), base.child(REJECTS_DIR))
+        for temp in folder.files(".part-", ".tmp")
     ]
     for temp in stale:
-        temp.unlink(missing_ok=True)
+        base.delete(temp)
     return len(stale)
 
 
@@ -177,14 +177,16 @@ def part_name(run_id: str, batch_no: int) -> str:
 
 class PartWriter:
     """Writes one Parquet part atomically: rows go to a hidden temporary file in the target
-    directory (ignored by pyarrow.dataset and by `*.parquet` globs), flushed every
-    `row_group_rows` rows so memory stays flat, and the file is renamed to its final name only
+    folder (ignored by pyarrow.dataset and by `*.parquet` globs), flushed every
+    `row_group_rows` rows so memory stays flat, and the file is moved to its final name only
     when the `with` block exits cleanly. On an exception the temporary file is deleted.
+
+    `folder` is a local path or a URI (`s3://bucket/prefix/records`, see `flows.storage`).
     """
 
     def __init__(
         self,
-        directory: Path,
+        folder: str | Path | Location,
         schema: pa.Schema,
         *,
         run_id: str,
@@ -199,8 +201,10 @@ class PartWriter:
             raise ValueError(f"row_group_rows must be >= 1, got {row_group_rows}")
         self.schema = schema
         self.row_group_rows = row_group_rows
-        self.path = Path(directory) / part_name(run_id, batch_no)
-        self.temp_path = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        self._folder = folder if isinstance(folder, Location) else location(folder)
+        name = part_name(run_id, batch_no)
+        self.path = self._folder.child(name).path
+        self.temp_path = self._folder.child(f".{name}.{uuid.uuid4().hex[:8]}.tmp").path
         self.rows_written = 0
         self._names = frozenset(schema.names)
         self._required = [f.name for f in schema if not f.nullable]
@@ -208,8 +212,11 @@ class PartWriter:
         self._writer: pq.ParquetWriter | None = None
 
     def __enter__(self) -> Self:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = pq.ParquetWriter(self.temp_path, self.schema, compression="zstd")
+        filesystem = self._folder.filesystem
+        filesystem.create_dir(self._folder.path, recursive=True)
+        self._writer = pq.ParquetWriter(
+            self.temp_path, self.schema, compression="zstd", filesystem=filesystem
+        )
         return self
 
     def write(self, row: Mapping[str, Any]) -> None:
@@ -251,8 +258,8 @@ class PartWriter:
             finally:
                 self._writer.close()
             if exc is None:
-                os.replace(self.temp_path, self.path)
+                self._folder.filesystem.move(self.temp_path, self.path)
         finally:
             self._writer = None
             self._buffer.clear()
-            self.temp_path.unlink(missing_ok=True)
+            self._folder.delete(self.temp_path)

@@ -56,7 +56,7 @@ def wait_for(condition, server: subprocess.Popen, what: str):
 
 
 @pytest.fixture
-def served(tmp_path: Path):
+def served(tmp_path: Path, prefect_home: Path):
     dumps = tmp_path / "incoming"
     dumps.mkdir()
     for n in range(3):
@@ -64,7 +64,7 @@ def served(tmp_path: Path):
     out = tmp_path / "out"
     env = {
         **os.environ,
-        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_HOME": str(prefect_home),
         # The server's scheduler and the runner's poll, shortened from 60 s and 10 s.
         "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "1",
         "PREFECT_RUNNER_POLL_FREQUENCY": "1",

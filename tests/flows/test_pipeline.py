@@ -177,7 +177,7 @@ class CrashOnBatch(ThreadPoolExecutor):
         super().__init__(workers)
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
-        if kwargs.get("batch_no") == 1:
+        if fn.keywords["batch_no"] == 1:  # fn: run_batch with the batch's arguments bound
             future: Future = Future()
             future.set_exception(BrokenProcessPool("worker killed"))
             return future

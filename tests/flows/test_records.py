@@ -200,7 +200,7 @@ def test_exception_mid_write_leaves_no_file(tmp_path):
     ):
         for row in record_rows(5):
             writer.write(row)
-        assert writer.temp_path.exists()
+        assert Path(writer.temp_path).exists()
         raise RuntimeError("boom")
     assert parquet_files(out) == []
 
@@ -227,8 +227,8 @@ def test_readers_ignore_a_part_still_being_written(tmp_path):
     with PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=1, row_group_rows=1) as busy:
         for row in record_rows(3):
             busy.write(row)
-        assert busy.temp_path.name.startswith(".part-r1-00001.parquet")
-        assert busy.temp_path.suffix == ".tmp"
+        assert Path(busy.temp_path).name.startswith(".part-r1-00001.parquet")
+        assert Path(busy.temp_path).suffix == ".tmp"
         assert ds.dataset(tmp_path, format="parquet").count_rows() == 1
         glob = f"read_parquet('{tmp_path}/*.parquet')"
         assert duckdb.sql(f"select count(*) from {glob}").fetchall() == [(1,)]
