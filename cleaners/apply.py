@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from cleaners.document import Cleaned, Cleaner, Document, Meta, Removal
-from cleaners.signals import guess_language
+from cleaners.signals import guess_paragraphs_language
 
 
 def judge_all(doc: Document, cleaners: Iterable[Cleaner]) -> list[Removal]:
@@ -26,10 +26,11 @@ def apply(doc: Document, removals: Sequence[Removal]) -> Cleaned:
         if current is None or (removal.moves_to and not current.moves_to):
             audit[removal.block.index] = removal
     kept = tuple(b for b in doc.blocks if b.index not in audit)
-    text = "\n\n".join(b.text.strip() for b in kept)
+    paragraphs = [b.text.strip() for b in kept]
+    text = "\n\n".join(paragraphs)
     meta = _meta_from(doc.meta, sorted(removals, key=lambda r: r.block.index))
     if meta.language is None and text:
-        meta = replace(meta, language=guess_language(text))
+        meta = replace(meta, language=guess_paragraphs_language(paragraphs))
     removed = tuple(audit[i] for i in sorted(audit))
     return Cleaned(text=text, meta=meta, kept=kept, removed=removed)
 

@@ -112,19 +112,31 @@ class SourceLines:
     def judge(self, doc: Document) -> list[Removal]:
         removals = []
         for block in doc.blocks:
-            text = block.text.strip()
-            if len(words(text)) > self.max_words:
-                continue
-            if match := PUBLICATION_LINE.match(text):
-                site = PUBLICATION_DETAILS.sub("", match.group(1)).strip()
-                removals.append(Removal(block, self.name, "publication_line", "site", site))
-            elif match := SOURCE_LINE.match(text):
-                value = match.group(1).strip()
-                if len(words(value)) <= self.max_site_words:
-                    removals.append(Removal(block, self.name, "source_line", "site", value))
-                else:
-                    removals.append(Removal(block, self.name, "source_line"))
+            found = source_line(
+                block.text, max_words=self.max_words, max_site_words=self.max_site_words
+            )
+            if found is not None:
+                reason, site = found
+                moves_to = "site" if site is not None else None
+                removals.append(Removal(block, self.name, reason, moves_to, site))
         return removals
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
+def source_line(
+    text: str, *, max_words: int = 20, max_site_words: int = 5
+) -> tuple[str, str | None] | None:
+    """(reason, site) for a publication or source line, else None. The site is None when
+    the source named is too long to be one."""
+    text = text.strip()
+    if len(words(text)) > max_words:
+        return None
+    if match := PUBLICATION_LINE.match(text):
+        return "publication_line", PUBLICATION_DETAILS.sub("", match.group(1)).strip()
+    if match := SOURCE_LINE.match(text):
+        value = match.group(1).strip()
+        return "source_line", value if len(words(value)) <= max_site_words else None
+    return None
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,16 @@ class DateLines:
 
     def judge(self, doc: Document) -> list[Removal]:
         return [
-            Removal(block, self.name, "date_line", "published", match["date"])
+            Removal(block, self.name, "date_line", "published", date)
             for block in doc.blocks
-            if len(block.text) <= 60 and (match := DATE_LINE.match(block.text.strip()))
+            if (date := line_date(block.text)) is not None
         ]
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
+def line_date(text: str) -> str | None:
+    """The date of a line that is only a (labelled) date, else None."""
+    if len(text) > 60:
+        return None
+    match = DATE_LINE.match(text.strip())
+    return match["date"] if match else None

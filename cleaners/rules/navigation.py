@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cleaners.cues import CuedPattern
 from cleaners.document import Document, Removal
 from cleaners.patterns import (
     BREADCRUMB_HOME_WORDS,
@@ -16,13 +17,15 @@ from cleaners.patterns import (
 )
 from cleaners.signals import ends_like_sentence
 
+_SEPARATORS = CuedPattern(BREADCRUMB_SEPARATORS)
+
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_breadcrumb(text: str, *, max_segment_words: int = 5) -> bool:
     """ "Home > News > Title": separated short segments, led by a home word or three deep."""
     if ends_like_sentence(text) or len(words(text)) > 30:
         return False
-    segments = [s for s in BREADCRUMB_SEPARATORS.split(text.strip()) if s.strip()]
+    segments = [s for s in _SEPARATORS.split(text.strip()) if s.strip()]
     if len(segments) < 2:
         return False
     leading = segments[:-1]

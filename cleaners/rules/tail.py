@@ -24,6 +24,9 @@ MARKER_MAX_WORDS = 10
 REGION_SHORT_LINE_PENALTY = 2.0
 TEASER_HEADLINE_MAX_WORDS = 20
 _TEASER_SEPARATOR = re.compile(r"\s*(?::|»|>>|\|)")
+_TEASER_OPENINGS = tuple(prefix.removesuffix(":") for prefix in TEASER_PREFIXES)
+"""What a line starts with before its separator is folded to ":", if it is a teaser (no
+prefix has a separator before its colon): most lines are ruled out without the fold."""
 
 
 def _short_key(text: str) -> str | None:
@@ -128,8 +131,7 @@ class InlineTeasers:
         removals = []
         blocks = doc.blocks
         for position, block in enumerate(blocks):
-            key = _TEASER_SEPARATOR.sub(":", normalise(block.text))
-            if len(words(block.text)) <= self.max_words and key.startswith(TEASER_PREFIXES):
+            if is_teaser_line(block.text, max_words=self.max_words):
                 removals.append(Removal(block, self.name, "read_more_teaser"))
             elif is_teaser_heading(block.text):
                 removals.append(Removal(block, self.name, "read_more_teaser"))
@@ -137,6 +139,17 @@ class InlineTeasers:
                 if headline is not None and _is_headline(headline.text):
                     removals.append(Removal(headline, self.name, "read_more_teaser"))
         return removals
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
+def is_teaser_line(text: str, *, max_words: int = 30) -> bool:
+    """A line such as "Read more: <headline>" or "À lire aussi » <headline>"."""
+    if len(words(text)) > max_words:
+        return False
+    key = normalise(text)
+    return key.startswith(_TEASER_OPENINGS) and _TEASER_SEPARATOR.sub(":", key).startswith(
+        TEASER_PREFIXES
+    )
 
 
 def _is_headline(text: str) -> bool:

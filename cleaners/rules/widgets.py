@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from cleaners.cues import CuedPattern
 from cleaners.document import Document, Removal
 from cleaners.patterns import (
     AD_LABEL,
@@ -32,18 +33,21 @@ _SOCIAL_ONLY = re.compile(
 SENTENCE_MIN_WORDS = 5
 
 
-def _one_search(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
-    """One regex for a list of them: a single scan of the line instead of one per pattern."""
-    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+def _one_search(patterns: tuple[re.Pattern[str], ...]) -> CuedPattern:
+    """One regex for a list of them: a single scan of the line instead of one per pattern,
+    and none at all on lines without any of their cues."""
+    return CuedPattern(re.compile("|".join(f"(?:{p.pattern})" for p in patterns)))
 
 
 _DISCLAIMER = _one_search(DISCLAIMER_PATTERNS)
 _APPEAL = _one_search(APPEAL_PATTERNS)
 APPEAL_MAX_WORDS = 60
-_COPYRIGHT = re.compile(
-    r"^(©|\(c\)|copyright\b)|\ball rights reserved\b|\brechte vorbehalten\b|"
-    r"\bdroits réservés\b|\bderechos reservados\b",
-    re.IGNORECASE,
+_COPYRIGHT = CuedPattern(
+    re.compile(
+        r"^(©|\(c\)|copyright\b)|\ball rights reserved\b|\brechte vorbehalten\b|"
+        r"\bdroits réservés\b|\bderechos reservados\b",
+        re.IGNORECASE,
+    )
 )
 
 
@@ -54,7 +58,7 @@ def widget_reason(text: str, *, max_words: int = 10) -> str | None:
     n_words = len(words(norm))
     if _COOKIE.search(norm) and n_words <= 80:
         return "cookie_notice"
-    if _COPYRIGHT.search(text) and n_words <= 40:
+    if n_words <= 40 and _COPYRIGHT.search(text):
         return "copyright_notice"
     if n_words <= 80 and _DISCLAIMER.search(norm):
         return "disclaimer"
@@ -75,7 +79,7 @@ def _short_widget_reason(text: str, norm: str, n_words: int) -> str | None:
     if _SOCIAL_ONLY.match(norm):
         return "social_share"
     reads_as_sentence = n_words >= SENTENCE_MIN_WORDS and text.rstrip().endswith((".", "!", "?"))
-    if _WIDGET.search(norm) and not reads_as_sentence:
+    if not reads_as_sentence and _WIDGET.search(norm):
         return "share_or_account_prompt"
     return None
 

@@ -1,6 +1,7 @@
 import pytest
 from cleaner_samples import BUS_PARAGRAPHS, doc, inquiry_paragraph, reason_by_text, removed_texts
 
+from cleaners.patterns import TEASER_PREFIXES
 from cleaners.rules.tail import InlineTeasers, TailCut, is_tail_marker, is_teaser_heading
 
 TAIL = ("Tram line delayed again", "New cycle lanes open along the river")
@@ -275,3 +276,11 @@ def test_further_information_heading_mid_article_keeps_the_prose_below():
 
     assert TailCut().judge(page) == []
     assert removed_texts(InlineTeasers().judge(page)) == ["Weitere Informationen"]
+
+
+def test_teaser_prefixes_have_no_separator_before_their_colon():
+    """`is_teaser_line` rules lines out by their opening before folding separators to ":";
+    that is exact only while no prefix holds a separator ahead of its colon."""
+    for prefix in TEASER_PREFIXES:
+        assert prefix.endswith(":")
+        assert not any(separator in prefix[:-1] for separator in (":", "»", ">", "|"))
