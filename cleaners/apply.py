@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from cleaners.document import Cleaned, Cleaner, Document, Meta, Removal
-from cleaners.signals import guess_paragraphs_language
+from cleaners.signals import identify_language
 
 
 def judge_all(doc: Document, cleaners: Iterable[Cleaner]) -> list[Removal]:
@@ -29,8 +29,11 @@ def apply(doc: Document, removals: Sequence[Removal]) -> Cleaned:
     paragraphs = [b.text.strip() for b in kept]
     text = "\n\n".join(paragraphs)
     meta = _meta_from(doc.meta, sorted(removals, key=lambda r: r.block.index))
-    if meta.language is None and text:
-        meta = replace(meta, language=guess_paragraphs_language(paragraphs))
+    # The text's own language beats a declared one (templates keep lang="en" on pages in
+    # other languages); the declaration stands in when the text is too short to tell.
+    language = identify_language(text) or meta.language
+    if language != meta.language:
+        meta = replace(meta, language=language)
     removed = tuple(audit[i] for i in sorted(audit))
     return Cleaned(text=text, meta=meta, kept=kept, removed=removed)
 

@@ -72,7 +72,7 @@ def html_page(html: str, *, url: str | None = None) -> HtmlPage:
     meta = Meta(url=url, language=_declared_language(tree))
     if extracted is not None:
         meta = Meta(
-            url=url,
+            url=extracted.url or url,  # the page's canonical link or og:url when it has one
             title=extracted.title or None,
             author=extracted.author or None,
             published=extracted.date or None,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from functools import lru_cache
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from cleaners.patterns import LINE_CACHE_SIZE, STOPWORDS, TERMINAL_PUNCTUATION, WORD, words
 
@@ -31,6 +32,11 @@ def ends_like_sentence(text: str) -> bool:
 
 
 LANGUAGE_SAMPLE_CHARS = 20_000
+IDENTIFY_SAMPLE_CHARS = 3_000
+"""The identifier reads the start of the clean text: 3 ms for 5,000 characters, and a few
+paragraphs settle the language."""
+IDENTIFY_MIN_WORDS = 8
+IDENTIFY_MIN_PROBABILITY = 0.5
 """Only the start of a text is read to guess its language."""
 
 
@@ -40,25 +46,21 @@ def guess_language(text: str, *, min_hits: int = 5) -> str | None:
     return _language_of(Counter(tokens), min_hits)
 
 
-def guess_paragraphs_language(paragraphs: Sequence[str], *, min_hits: int = 5) -> str | None:
-    """`guess_language("\\n\\n".join(paragraphs))`, counted from each paragraph's cached words.
+def identify_language(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, from py3langid (a Naive Bayes model shipped
+    inside the package, 97 languages, offline); None when the text is too short or the model
+    is unsure, or names a language without a two-letter code."""
+    sample = text[:IDENTIFY_SAMPLE_CHARS]
+    if len(WORD.findall(sample)) < IDENTIFY_MIN_WORDS:
+        return None
+    code, probability = _identifier().classify(sample)
+    return code if len(code) == 2 and probability >= IDENTIFY_MIN_PROBABILITY else None
 
-    A word never spans the blank line between paragraphs, and lowercasing never looks across
-    it, so the counts are the same as the joined text's.
-    """
-    counts: Counter[str] = Counter()
-    position = 0
-    for number, paragraph in enumerate(paragraphs):
-        position += 2 if number else 0
-        room = LANGUAGE_SAMPLE_CHARS - position
-        if room <= 0:
-            break
-        if len(paragraph) > room:
-            counts.update(WORD.findall(paragraph[:room].lower()))
-            break
-        counts.update(words(paragraph))
-        position += len(paragraph)
-    return _language_of(counts, min_hits)
+
+@lru_cache(maxsize=1)
+def _identifier() -> LanguageIdentifier:
+    """Loaded on first use (0.7 s), once per process."""
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def _language_of(counts: Counter[str], min_hits: int) -> str | None:

@@ -23,7 +23,14 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from flows.records import RECORD_SCHEMA, RECORDS_DIR, REJECT_SCHEMA, REJECTS_DIR, PartWriter
+from flows.records import (
+    RECORD_SCHEMA,
+    RECORDS_DIR,
+    REJECT_SCHEMA,
+    REJECTS_DIR,
+    PartWriter,
+    upgrade_record_row,
+)
 from flows.storage import Location, location
 
 DEFAULT_ROWS_PER_PART = 100_000
@@ -101,6 +108,8 @@ def _rewrite(
 ) -> tuple[int, int]:
     """Stream the kept rows into new parts of at most `rows_per_part` rows each."""
     rows = _kept_rows(folder.filesystem, parts, keep)
+    if schema is RECORD_SCHEMA:
+        rows = map(upgrade_record_row, rows)
     written = files = 0
     if (first := next(rows, None)) is None:
         with PartWriter(folder, schema, run_id=run_id, batch_no=0):

@@ -10,19 +10,23 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from htmldate.extractors import try_date_expr
 
 from cleaners.document import Cleaned
+from cleaners.patterns import count_words
 from flows.readers import RawPage, Reject
 from flows.storage import Location, location
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: `published` a date (was a string), `source_url` and `word_count` added, `url` the
+page's canonical URL when it declares one. `upgrade_record_row` brings version-1 rows up."""
 RECORDS_DIR = "records"
 REJECTS_DIR = "rejects"
 DEFAULT_ROW_GROUP_ROWS = 500
@@ -44,15 +48,17 @@ RECORD_SCHEMA = pa.schema(
         pa.field("source", pa.string(), nullable=False),
         pa.field("record", pa.int32(), nullable=False),
         pa.field("url", pa.string()),
+        pa.field("source_url", pa.string()),
         pa.field("format", pa.string(), nullable=False),
         pa.field("content_type", pa.string(), nullable=False),
         pa.field("extractor", pa.string(), nullable=False),
         pa.field("title", pa.string()),
         pa.field("author", pa.string()),
-        pa.field("published", pa.string()),
+        pa.field("published", pa.date32()),
         pa.field("site", pa.string()),
         pa.field("language", pa.string()),
         pa.field("text", pa.string(), nullable=False),
+        pa.field("word_count", pa.int32(), nullable=False),
         pa.field("removed", REMOVED_TYPE, nullable=False),
         pa.field("raw_chars", pa.int64(), nullable=False),
         pa.field("text_chars", pa.int64(), nullable=False),
@@ -90,24 +96,26 @@ def doc_id(source: str, record: int) -> str:
 
 
 def record_row(page: RawPage, cleaned: Cleaned, *, run_id: str, processed_at: datetime) -> Row:
-    """One RECORD_SCHEMA row. `published` comes from the page's metadata only, never from the
-    fetch time; `url` falls back to what the cleaner found (canonical link) when the dump has none.
-    """
+    """One RECORD_SCHEMA row. `url` is the page's canonical URL when its metadata declares one,
+    else the dump's (`source_url` keeps the dump's). `published` comes from the page's own
+    metadata or a date line the cleaners moved out, never from the fetch time."""
     meta = cleaned.meta
     return {
         "doc_id": doc_id(page.source, page.record),
         "source": page.source,
         "record": page.record,
-        "url": page.url or meta.url,
+        "url": meta.url or page.url,
+        "source_url": page.url,
         "format": page.format,
         "content_type": page.content_type,
         "extractor": cleaned.extractor,
         "title": meta.title,
         "author": meta.author,
-        "published": meta.published,
+        "published": published_date(meta.published, processed_at),
         "site": meta.site,
         "language": meta.language,
         "text": cleaned.text,
+        "word_count": count_words(cleaned.text),
         "removed": [
             {"text": r.block.text, "cleaner": r.cleaner, "reason": r.reason}
             for r in cleaned.removed
@@ -122,6 +130,36 @@ def record_row(page: RawPage, cleaned: Cleaned, *, run_id: str, processed_at: da
         "processed_at": processed_at,
         "schema_version": SCHEMA_VERSION,
     }
+
+
+EARLIEST_DATE = datetime(1995, 1, 1)
+
+
+def published_date(text: str | None, processed_at: datetime) -> date | None:
+    """The calendar date a metadata value or date line states ("2024-03-12", "12. März 2024",
+    "Published: 03.05.2023"), read by htmldate; None when it states none, or one before 1995
+    or after the day of processing."""
+    if not text:
+        return None
+    latest = processed_at.replace(tzinfo=None) + timedelta(days=1)
+    iso = try_date_expr(text, "%Y-%m-%d", False, EARLIEST_DATE, latest)
+    return date.fromisoformat(iso) if iso else None
+
+
+def upgrade_record_row(row: Row) -> Row:
+    """A records row of an earlier schema version as the current version writes it (what
+    compaction does to old parts): version 1 had `published` as text and no `source_url` or
+    `word_count`."""
+    if row["schema_version"] >= SCHEMA_VERSION:
+        return row
+    upgraded = {
+        **row,
+        "source_url": row["url"],
+        "published": published_date(row["published"], row["processed_at"]),
+        "word_count": count_words(row["text"]),
+        "schema_version": SCHEMA_VERSION,
+    }
+    return {name: upgraded[name] for name in RECORD_SCHEMA.names}
 
 
 def reader_reject_row(reject: Reject, *, run_id: str, processed_at: datetime) -> Row:

@@ -123,10 +123,10 @@ def test_clean_text_guesses_the_language(text, language):
     assert clean_text(text).meta.language == language
 
 
-def test_clean_html_takes_the_language_from_html_lang_over_the_text():
+def test_clean_html_takes_the_language_of_the_text_over_a_wrong_html_lang():
     html = ARTICLE_HTML.replace('<html lang="en">', '<html lang="de-AT">')
 
-    assert clean_html(html).meta.language == "de"
+    assert clean_html(html).meta.language == "en"
 
 
 def test_clean_html_guesses_the_language_without_html_lang():

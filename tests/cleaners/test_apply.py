@@ -168,12 +168,16 @@ def test_judge_all_is_a_dry_run():
     assert judge_all(page, TEXT_CLEANERS) == removals
 
 
-def test_language_is_guessed_from_the_kept_text_only_when_unknown():
+def test_language_is_identified_from_the_kept_text_and_declared_only_for_short_text():
     page = doc(*BUS_PARAGRAPHS)
     declared = Document(page.blocks, Meta(language="de"), page.origin)
+    short = doc("Fahrplan ab Montag")
+    short_declared = Document(short.blocks, Meta(language="de"), short.origin)
 
     assert clean(page, ()).meta.language == "en"
-    assert clean(declared, ()).meta.language == "de"
+    assert clean(declared, ()).meta.language == "en"  # the text says otherwise
+    assert clean(short, ()).meta.language is None
+    assert clean(short_declared, ()).meta.language == "de"
 
 
 def test_empty_document_gives_empty_text_and_no_language():

@@ -3,9 +3,8 @@ from cleaner_samples import BUS_PARAGRAPHS, FRENCH, GERMAN
 
 from cleaners.patterns import normalise
 from cleaners.signals import (
-    LANGUAGE_SAMPLE_CHARS,
     guess_language,
-    guess_paragraphs_language,
+    identify_language,
     is_prose,
     word_count,
 )
@@ -51,18 +50,12 @@ def test_normalise_folds_case_space_apostrophes_and_edge_punctuation(line, key):
 
 
 @pytest.mark.parametrize(
-    "paragraphs",
-    [
-        [],
-        list(BUS_PARAGRAPHS),
-        [GERMAN, FRENCH, FRENCH],
-        ["ΟΔΟΣ", "ΟΔΟΣ ΚΑΙ", "İstanbul"],
-        # French up to near the sample's end, then much more English: only the sample
-        # counts (French), and it ends inside the first English paragraph.
-        [FRENCH] * (LANGUAGE_SAMPLE_CHARS // (len(FRENCH) + 2)) + [" ".join(BUS_PARAGRAPHS)] * 40,
-    ],
+    ("text", "language"), [(" ".join(BUS_PARAGRAPHS), "en"), (GERMAN, "de"), (FRENCH, "fr")]
 )
-def test_paragraphs_language_is_the_joined_texts(paragraphs):
-    joined = "\n\n".join(paragraphs)
-    assert guess_paragraphs_language(paragraphs) == guess_language(joined)
-    assert guess_paragraphs_language(paragraphs, min_hits=1) == guess_language(joined, min_hits=1)
+def test_identify_language_gives_iso_639_1_codes(text, language):
+    assert identify_language(text) == language
+
+
+@pytest.mark.parametrize("text", ["", "Home | News | Contact", "12345 67890 12345"])
+def test_identify_language_abstains_on_too_little_text(text):
+    assert identify_language(text) is None

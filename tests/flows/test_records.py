@@ -1,5 +1,5 @@
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -19,6 +19,7 @@ from flows.records import (
     page_reject_row,
     reader_reject_row,
     record_row,
+    upgrade_record_row,
 )
 
 NOW = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
@@ -70,15 +71,17 @@ def test_record_schema_is_exactly_declared():
         ("source", string, required),
         ("record", pa.int32(), required),
         ("url", string, True),
+        ("source_url", string, True),
         ("format", string, required),
         ("content_type", string, required),
         ("extractor", string, required),
         ("title", string, True),
         ("author", string, True),
-        ("published", string, True),
+        ("published", pa.date32(), True),
         ("site", string, True),
         ("language", string, True),
         ("text", string, required),
+        ("word_count", pa.int32(), required),
         ("removed", pa.list_(pa.field("element", removal, nullable=False)), required),
         ("raw_chars", pa.int64(), required),
         ("text_chars", pa.int64(), required),
@@ -135,10 +138,46 @@ def test_record_row_takes_meta_from_cleaner_and_keeps_fetch_time_apart():
     assert row["schema_version"] == SCHEMA_VERSION
 
 
-def test_record_row_url_prefers_the_dump_and_falls_back_to_the_cleaner():
+def test_record_url_is_the_declared_canonical_one_and_source_url_the_dumps():
     found = cleaned(url="https://example.org/canonical")
-    assert record_row(page(), found, **STAMP)["url"] == "https://example.org/a"
-    assert record_row(page(url=None), found, **STAMP)["url"] == "https://example.org/canonical"
+    row = record_row(page(), found, **STAMP)
+    assert (row["url"], row["source_url"]) == (
+        "https://example.org/canonical",
+        "https://example.org/a",
+    )
+    plain = record_row(page(), cleaned(), **STAMP)
+    assert (plain["url"], plain["source_url"]) == ("https://example.org/a", "https://example.org/a")
+    assert record_row(page(url=None), found, **STAMP)["source_url"] is None
+
+
+@pytest.mark.parametrize(
+    ("stated", "published"),
+    [
+        ("2024-03-12", date(2024, 3, 12)),
+        ("12. März 2024", date(2024, 3, 12)),
+        ("Published: 03.05.2023", date(2023, 5, 3)),
+        ("March 12, 2024", date(2024, 3, 12)),
+        ("gestern", None),  # nothing is invented
+        ("2031-01-01", None),  # after the day of processing
+        ("1970-01-01", None),
+        (None, None),
+    ],
+)
+def test_published_is_the_date_the_metadata_states(stated, published):
+    row = record_row(page(), cleaned("Body text", published=stated), **STAMP)
+    assert row["published"] == published
+
+
+def test_word_count_counts_the_clean_texts_words():
+    assert record_row(page(), cleaned("Two words, then three more."), **STAMP)["word_count"] == 5
+
+
+def test_version_1_rows_are_upgraded_to_the_current_schema():
+    current = record_row(page(), cleaned("Body text here", published="2024-03-12"), **STAMP)
+    old = {k: v for k, v in current.items() if k not in ("source_url", "word_count")}
+    old |= {"published": "2024-03-12", "schema_version": 1}
+    assert upgrade_record_row(old) == current
+    assert upgrade_record_row(current) is current
 
 
 def test_reject_rows_cover_reader_and_page_rejects():
