@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cleaners import clean_html, clean_text
 from cleaners.document import Cleaned
+from cleaners.near_dup import Signature, content_hash, signature
 from flows.ledger import Fingerprint, fingerprint
 from flows.readers import DumpFile, RawPage, Reject, iter_pages
 from flows.records import (
@@ -31,6 +32,15 @@ from flows.records import (
 from flows.storage import location
 
 MAX_DETAIL_CHARS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class DocSignature:
+    doc_id: str
+    signature: Signature
+    content_hash: str
+
+
 PAGE_TIMEOUT = "page_timeout"
 
 
@@ -66,6 +76,11 @@ class BatchReport:
     seconds: float = 0.0
     fingerprints: tuple[Fingerprint, ...] = ()
     """The version of each file the batch read, for the ledger once the parts are in place."""
+    signatures: tuple[DocSignature, ...] = ()
+    """Each written record's MinHash and content hash, in the order of the records part: the
+    flow process finds the duplicates of the whole run and of earlier runs from them."""
+    duplicates: int = 0
+    """Records marked as duplicates of earlier ones (set by the flow, not the batch)."""
 
     def __add__(self, other: BatchReport) -> BatchReport:
         if not isinstance(other, BatchReport):
@@ -81,6 +96,8 @@ class BatchReport:
             files=self.files + other.files,
             seconds=self.seconds + other.seconds,
             fingerprints=self.fingerprints + other.fingerprints,
+            signatures=self.signatures + other.signatures,
+            duplicates=self.duplicates + other.duplicates,
         )
 
 
@@ -144,6 +161,7 @@ def run_batch(
     stamp = {"run_id": run_id, "processed_at": processed_at}
     base = location(out)
     report = BatchReport(files=len(files))
+    signatures: list[DocSignature] = []
 
     parts = {"run_id": run_id, "batch_no": batch_no, "row_group_rows": row_group_rows}
     with (
@@ -183,10 +201,15 @@ def run_batch(
                     continue
                 row = record_row(item, cleaned, **stamp)
                 records.write(row)
+                text_signature = signature(cleaned.text)
+                signatures.append(
+                    DocSignature(row["doc_id"], text_signature, content_hash(cleaned.text))
+                )
                 report.records += 1
                 report.raw_chars += row["raw_chars"]
                 report.text_chars += row["text_chars"]
                 report.removals.update(f"{r.cleaner}/{r.reason}" for r in cleaned.removed)
+    report.signatures = tuple(signatures)
     report.seconds = time.perf_counter() - started
     return report
 

@@ -68,6 +68,7 @@ OPTION_NAMES = {
     "dask_address": "--dask-address",
     "run_id": "--run-id",
     "compact": "--compact",
+    "drop_duplicates": "--drop-duplicates",
 }
 
 
@@ -210,6 +211,11 @@ def _add_clean_options(parser: argparse.ArgumentParser) -> None:
         help="clean the batches on the Dask cluster with this scheduler (tcp://host:8786)",
     )
     parser.add_argument(
+        "--drop-duplicates",
+        action="store_true",
+        help="reject records that repeat an earlier record's text (default: mark them dup_of)",
+    )
+    parser.add_argument(
         "--compact",
         action="store_true",
         help="after each run, merge OUT's parts keeping each page's latest version",
@@ -228,6 +234,7 @@ def _params(args: argparse.Namespace) -> CleanParams:
         "max_page_seconds": args.max_page_seconds,
         "dask_address": args.dask_address,
         "compact": args.compact or None,
+        "drop_duplicates": args.drop_duplicates or None,
         "run_id": getattr(args, "run_id", None),
     }
     return CleanParams(**{name: value for name, value in given.items() if value is not None})

@@ -94,6 +94,11 @@ class CleanParams(BaseModel):
         "batches on, through prefect-dask; default: the worker processes of this machine. "
         "The workers need winnow installed and must see the inputs and OUT at the same paths.",
     )
+    drop_duplicates: bool = Field(
+        default=False,
+        description="Move records whose text repeats an earlier record's (exactly or nearly) "
+        "to the rejects as `duplicate`, instead of only marking them with dup_of.",
+    )
     compact: bool = Field(
         default=False,
         description="After the run, merge OUT's Parquet parts into few large ones, keeping the "

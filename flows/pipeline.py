@@ -33,9 +33,11 @@ from prefect.deployments.runner import EntrypointType
 from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from cleaners.near_dup import NearDupIndex
 from flows.batch import BatchReport, run_batch
 from flows.compact import compact
 from flows.config import CleanParams
+from flows.dedup import DUPLICATE, load_index, mark_batch
 from flows.ledger import Ledger, RunRow
 from flows.lock import exclusive_output
 from flows.readers import DumpFile, Reject, list_dumps
@@ -48,7 +50,7 @@ from flows.records import (
     reader_reject_row,
     remove_stale_parts,
 )
-from flows.storage import location
+from flows.storage import Location, location
 from flows.summary import (
     PROGRESS_FLAG,
     RunSummary,
@@ -245,6 +247,12 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     total = BatchReport()
     failed = 0
     finished = 0
+    out = location(params.out)
+    index = load_index(out)
+    # Batches are marked for duplicates and entered in the ledger in batch order, whatever
+    # order they finish in: "first seen" is then the same on every run and every engine.
+    finished_batches: dict[int, BatchReport | None] = {}
+    next_in_order = 0
     waiting = deque(enumerate(batches))
     pool = None if on_dask else WorkerPool(params.workers)
     running: dict[PrefectFuture[BatchReport], tuple[int, list[DumpFile]]] = {}
@@ -268,7 +276,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
             batch_no, files = running.pop(done)
             finished += 1
             try:
-                report = done.result()
+                finished_batches[batch_no] = done.result()
             except Exception as exc:
                 failed += 1
                 error = _describe(exc)
@@ -276,10 +284,16 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                     files, params.out, run_id=params.run_id, batch_no=batch_no, error=error
                 )
                 logger.error(failed_batch_line(finished, len(batches), len(files), error))
-            else:
-                ledger.record(report.fingerprints, run_id=params.run_id)
-                logger.info(batch_line(finished, len(batches), report), extra=progress)
-            total += replace(report, fingerprints=())
+                total += report
+                finished_batches[batch_no] = None
+            while next_in_order in finished_batches:
+                report = finished_batches.pop(next_in_order)
+                if report is not None:
+                    report = _with_duplicates_marked(report, out, index, params, next_in_order)
+                    ledger.record(report.fingerprints, run_id=params.run_id)
+                    logger.info(batch_line(finished, len(batches), report), extra=progress)
+                    total += replace(report, fingerprints=(), signatures=())
+                next_in_order += 1
         ledger.record_run(
             RunRow(
                 run_id=params.run_id,
@@ -306,6 +320,28 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
         failed_batches=failed,
         report=total,
         wall_seconds=time.perf_counter() - started,
+    )
+
+
+def _with_duplicates_marked(
+    report: BatchReport, out: Location, index: NearDupIndex, params: CleanParams, batch_no: int
+) -> BatchReport:
+    marked = mark_batch(
+        out,
+        index,
+        report.signatures,
+        run_id=params.run_id,
+        batch_no=batch_no,
+        drop_duplicates=params.drop_duplicates,
+    )
+    if not marked.dropped:
+        return replace(report, duplicates=marked.duplicates)
+    return replace(
+        report,
+        duplicates=marked.duplicates,
+        records=report.records - marked.dropped,
+        rejects=report.rejects + marked.dropped,
+        reject_reasons=report.reject_reasons + Counter({DUPLICATE: marked.dropped}),
     )
 
 

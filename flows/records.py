@@ -25,8 +25,9 @@ from flows.readers import RawPage, Reject
 from flows.storage import Location, location
 
 SCHEMA_VERSION = 2
-"""2: `published` a date (was a string), `source_url` and `word_count` added, `url` the
-page's canonical URL when it declares one. `upgrade_record_row` brings version-1 rows up."""
+"""2: `published` a date (was a string), `source_url`, `word_count`, `dup_of` and
+`dup_score` added, `url` the page's canonical URL when it declares one.
+`upgrade_record_row` brings version-1 rows up."""
 RECORDS_DIR = "records"
 REJECTS_DIR = "rejects"
 DEFAULT_ROW_GROUP_ROWS = 500
@@ -63,6 +64,10 @@ RECORD_SCHEMA = pa.schema(
         pa.field("raw_chars", pa.int64(), nullable=False),
         pa.field("text_chars", pa.int64(), nullable=False),
         pa.field("content_sha1", pa.string(), nullable=False),
+        # The first-seen record whose text this one repeats (same or earlier run), and the
+        # estimated Jaccard similarity of their word shingles (1.0: the same words).
+        pa.field("dup_of", pa.string()),
+        pa.field("dup_score", pa.float32()),
         pa.field("fetched", pa.string()),
         pa.field("encoding", pa.string()),
         # Other JSONL fields as the reader gives them: field name -> JSON-encoded value.
@@ -123,6 +128,8 @@ def record_row(page: RawPage, cleaned: Cleaned, *, run_id: str, processed_at: da
         "raw_chars": len(page.content),
         "text_chars": len(cleaned.text),
         "content_sha1": hashlib.sha1(cleaned.text.encode()).hexdigest(),
+        "dup_of": None,  # filled by flows.dedup once the run's earlier records are known
+        "dup_score": None,
         "fetched": page.fetched,
         "encoding": page.encoding,
         "extra": dict(page.extra),
@@ -157,6 +164,8 @@ def upgrade_record_row(row: Row) -> Row:
         "source_url": row["url"],
         "published": published_date(row["published"], row["processed_at"]),
         "word_count": count_words(row["text"]),
+        "dup_of": None,
+        "dup_score": None,
         "schema_version": SCHEMA_VERSION,
     }
     return {name: upgraded[name] for name in RECORD_SCHEMA.names}

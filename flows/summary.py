@@ -60,7 +60,10 @@ def _files_line(summary: RunSummary) -> str:
 
 
 def _counts_line(report: BatchReport) -> str:
-    return f"inputs {report.inputs} = records {report.records} + rejects {report.rejects}"
+    line = f"inputs {report.inputs} = records {report.records} + rejects {report.rejects}"
+    if report.duplicates:
+        line += f" ({report.duplicates} duplicates of earlier records)"
+    return line
 
 
 def summary_line(summary: RunSummary) -> str:
@@ -114,6 +117,7 @@ def summary_markdown(summary: RunSummary, inputs: list[str]) -> str:
         f"| inputs (records + rejects) | {report.inputs} |",
         f"| records | {report.records} |",
         f"| rejects | {report.rejects} |",
+        f"| duplicates of earlier records | {report.duplicates} |",
         f"| files | {summary.files} |",
         f"| unchanged files skipped | {summary.unchanged} |",
         f"| batches | {summary.batches} |",

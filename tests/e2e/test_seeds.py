@@ -140,3 +140,12 @@ def test_004_loses_the_map_caption_only(seed_run):
     assert caption not in seed["text"]
     kept = [p for p in _paragraphs("004_963568de0b66a4ee.txt", 0, None) if caption not in p]
     assert seed["text"].split("\n\n") == kept
+
+
+def test_001_is_marked_a_duplicate_of_000_and_no_other_seed_pair(seed_run):
+    _, records, _ = seed_run
+    marked = {name: (r["dup_of"], r["dup_score"]) for name, r in records.items() if r["dup_of"]}
+    assert list(marked) == ["001"]
+    dup_of, score = marked["001"]
+    assert dup_of == records["000"]["doc_id"]
+    assert score >= 0.9

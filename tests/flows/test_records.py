@@ -86,6 +86,8 @@ def test_record_schema_is_exactly_declared():
         ("raw_chars", pa.int64(), required),
         ("text_chars", pa.int64(), required),
         ("content_sha1", string, required),
+        ("dup_of", string, True),
+        ("dup_score", pa.float32(), True),
         ("fetched", string, True),
         ("encoding", string, True),
         ("extra", pa.map_(pa.string(), pa.string()), required),
@@ -174,7 +176,8 @@ def test_word_count_counts_the_clean_texts_words():
 
 def test_version_1_rows_are_upgraded_to_the_current_schema():
     current = record_row(page(), cleaned("Body text here", published="2024-03-12"), **STAMP)
-    old = {k: v for k, v in current.items() if k not in ("source_url", "word_count")}
+    dropped = ("source_url", "word_count", "dup_of", "dup_score")
+    old = {k: v for k, v in current.items() if k not in dropped}
     old |= {"published": "2024-03-12", "schema_version": 1}
     assert upgrade_record_row(old) == current
     assert upgrade_record_row(current) is current

@@ -1,0 +1,143 @@
+"""Duplicates within a run and across runs: the flow process's side of `cleaners.near_dup`.
+Prefect-free.
+
+Workers compute each record's MinHash and content hash (`BatchReport.signatures`). The flow
+process takes the batches in batch order, so "first seen" does not depend on which worker
+finished first, and for each one:
+1. asks the run's `NearDupIndex` (loaded from OUT at the start: earlier runs' pages) for the
+   first-seen document each record duplicates, indexing the ones that duplicate nothing;
+2. rewrites the batch's records part with `dup_of` and `dup_score` filled, or, with
+   `drop_duplicates`, moves those records into the batch's rejects part (reason `duplicate`);
+3. appends the index entries it added as `OUT/near_dup/part-<run>-<batch>.parquet`.
+All of this happens before the ledger records the batch's files, so a run killed in between
+cleans those files again and finds the same duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cleaners.near_dup import COLUMNS, Match, NearDupIndex
+from flows.batch import DocSignature
+from flows.records import (
+    RECORD_SCHEMA,
+    RECORDS_DIR,
+    REJECT_SCHEMA,
+    REJECTS_DIR,
+    SCHEMA_VERSION,
+    PartWriter,
+    Row,
+    part_name,
+)
+from flows.storage import Location
+
+NEAR_DUP_DIR = "near_dup"
+DUPLICATE = "duplicate"
+INDEX_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("content_hash", pa.string(), nullable=False),
+        pa.field("signature", pa.binary(), nullable=False),
+        pa.field("scheme", pa.string(), nullable=False),
+        pa.field("schema_version", pa.int16(), nullable=False),
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Marked:
+    duplicates: int
+    dropped: int
+
+
+def load_index(out: Location) -> NearDupIndex:
+    """The index of every page earlier runs indexed, in the order they were first seen
+    (part names sort by run id, which starts with the run's start time, then batch)."""
+    parts = out.child(NEAR_DUP_DIR).files("part-", ".parquet")
+    if not parts:
+        return NearDupIndex()
+    tables = [
+        pq.read_table(part, columns=list(COLUMNS), filesystem=out.filesystem) for part in parts
+    ]
+    return NearDupIndex.from_columns(pa.concat_tables(tables).to_pydict())
+
+
+def mark_batch(
+    out: Location,
+    index: NearDupIndex,
+    signatures: Sequence[DocSignature],
+    *,
+    run_id: str,
+    batch_no: int,
+    drop_duplicates: bool,
+) -> Marked:
+    """Steps 1-3 of the module doc for one batch whose parts are in place."""
+    indexed_before = len(index)
+    matches: dict[str, Match] = {}
+    for entry in signatures:
+        match = index.observe(entry.doc_id, entry.signature, entry.content_hash)
+        if match is not None:
+            matches[entry.doc_id] = match
+    dropped = 0
+    if matches:
+        dropped = _rewrite_parts(out, matches, run_id, batch_no, drop_duplicates)
+    added = index.to_columns(since=indexed_before)
+    if added["doc_id"]:
+        rows = {**added, "schema_version": [SCHEMA_VERSION] * len(added["doc_id"])}
+        with PartWriter(
+            out.child(NEAR_DUP_DIR), INDEX_SCHEMA, run_id=run_id, batch_no=batch_no
+        ) as part:
+            for row in pa.table(rows, schema=INDEX_SCHEMA).to_pylist():
+                part.write(row)
+    return Marked(duplicates=len(matches), dropped=dropped)
+
+
+def _rewrite_parts(
+    out: Location, matches: dict[str, Match], run_id: str, batch_no: int, drop: bool
+) -> int:
+    """Replace the batch's records part (and with `drop` its rejects part) by one with the
+    duplicates marked or moved; each replacement is moved over the old part when complete."""
+    name = part_name(run_id, batch_no)
+    records_path = out.child(RECORDS_DIR, name).path
+    records = pq.read_table(records_path, filesystem=out.filesystem).to_pylist()
+    kept: list[Row] = []
+    moved: list[Row] = []
+    for row in records:
+        match = matches.get(row["doc_id"])
+        if match is not None:
+            row = {**row, "dup_of": match.dup_of, "dup_score": round(match.score, 4)}
+        (moved if drop and match is not None else kept).append(row)
+    _replace_part(out.child(RECORDS_DIR), RECORD_SCHEMA, kept, run_id, batch_no)
+    if moved:
+        rejects_path = out.child(REJECTS_DIR, name).path
+        rejects = pq.read_table(rejects_path, filesystem=out.filesystem).to_pylist()
+        rejects += [_duplicate_reject(row) for row in moved]
+        _replace_part(out.child(REJECTS_DIR), REJECT_SCHEMA, rejects, run_id, batch_no)
+    return len(moved)
+
+
+def _duplicate_reject(row: Row) -> Row:
+    kind = "exact duplicate" if row["dup_score"] >= 1.0 else "near-duplicate"
+    return {
+        "source": row["source"],
+        "record": row["record"],
+        "format": row["format"],
+        "url": row["url"],
+        "reason": DUPLICATE,
+        "detail": f"{kind} of doc_id {row['dup_of']} (estimated similarity {row['dup_score']})",
+        "run_id": row["run_id"],
+        "processed_at": row["processed_at"],
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def _replace_part(
+    folder: Location, schema: pa.Schema, rows: list[Row], run_id: str, batch_no: int
+) -> None:
+    with PartWriter(folder, schema, run_id=run_id, batch_no=batch_no) as part:
+        for row in rows:
+            part.write(row)
