@@ -73,8 +73,8 @@ def kill_after(proc: subprocess.Popen, lines_seen: int) -> None:
     time.sleep(0.5)
 
 
-def test_killed_runs_are_finished_by_the_next_one(tmp_path):
-    dumps, out, home = tmp_path / "dumps", tmp_path / "out", tmp_path / "prefect-home"
+def test_killed_runs_are_finished_by_the_next_one(tmp_path, prefect_home):
+    dumps, out, home = tmp_path / "dumps", tmp_path / "out", prefect_home
     expected = make_dumps(dumps)
 
     kill_after(start_run(dumps, out, home), lines_seen=1)  # as the flow starts

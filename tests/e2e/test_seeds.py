@@ -26,9 +26,9 @@ def shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
 
 
 @pytest.fixture(scope="module")
-def seed_run(tmp_path_factory):
+def seed_run(tmp_path_factory, prefect_home):
     out = tmp_path_factory.mktemp("seeds-out")
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-home"))}
+    env = {**os.environ, "PREFECT_HOME": str(prefect_home)}
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.run(
         [sys.executable, "-m", "flows", "clean", str(SEEDS), "--out", str(out)],
