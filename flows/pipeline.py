@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import Flow, flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.deployments.runner import EntrypointType
 from prefect.futures import PrefectFuture, as_completed
@@ -58,9 +58,11 @@ from flows.summary import (
     failed_batch_line,
     summary_line,
     summary_markdown,
+    summary_table,
 )
 
 ARTIFACT_KEY = "winnow-clean-summary"
+TABLE_ARTIFACT_KEY = "winnow-clean-figures"
 QUIET_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan")
 BATCH_FAILED = "batch_failed"
 MAX_ERROR_CHARS = 300
@@ -219,6 +221,11 @@ def clean_dumps(params: CleanParams) -> RunSummary:
         summary_markdown(summary, params.inputs),
         key=ARTIFACT_KEY,
         description=f"Summary of clean run {params.run_id}",
+    )
+    create_table_artifact(
+        summary_table(summary),
+        key=TABLE_ARTIFACT_KEY,
+        description=f"Figures of clean run {params.run_id}",
     )
     return summary
 

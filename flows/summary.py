@@ -106,6 +106,30 @@ def _markdown_table(header: tuple[str, str], rows: list[tuple[str, int]]) -> lis
     ]
 
 
+def summary_table(summary: RunSummary) -> list[dict[str, str | int | float]]:
+    """The run's figures as rows for a Prefect table artifact (one row per figure, the same
+    figures as the Markdown artifact, then one row per reject reason and top removal)."""
+    report = summary.report
+    rows: list[dict[str, str | int | float]] = [
+        {"figure": "inputs (records + rejects)", "value": report.inputs},
+        {"figure": "records", "value": report.records},
+        {"figure": "rejects", "value": report.rejects},
+        {"figure": "duplicates of earlier records", "value": report.duplicates},
+        {"figure": "files", "value": summary.files},
+        {"figure": "unchanged files skipped", "value": summary.unchanged},
+        {"figure": "batches", "value": summary.batches},
+        {"figure": "failed batches", "value": summary.failed_batches},
+        {"figure": "wall time (s)", "value": round(summary.wall_seconds, 1)},
+        {"figure": "docs/s", "value": round(summary.docs_per_second, 1)},
+    ]
+    rows += [
+        {"figure": f"rejects: {reason}", "value": count}
+        for reason, count in _top(report.reject_reasons, limit=100)
+    ]
+    rows += [{"figure": f"removals: {reason}", "value": n} for reason, n in _top(report.removals)]
+    return rows
+
+
 def summary_markdown(summary: RunSummary, inputs: list[str]) -> str:
     """Markdown for the run's Prefect artifact."""
     report = summary.report

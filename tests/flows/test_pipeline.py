@@ -1,3 +1,4 @@
+import json
 import os
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,6 +16,7 @@ from flows.ledger import Ledger
 from flows.lock import OutputBusy, exclusive_output
 from flows.pipeline import (
     ARTIFACT_KEY,
+    TABLE_ARTIFACT_KEY,
     WorkerPool,
     clean_batch,
     clean_dumps,
@@ -167,6 +169,9 @@ def test_flow_cleans_every_input_into_parquet(prefect_harness, dump_folder, tmp_
     markdown = read_artifact_markdown(ARTIFACT_KEY)
     assert "Clean run `flow-test`" in markdown
     assert "| `empty_file` | 1 |" in markdown
+    table = json.loads(read_artifact_markdown(TABLE_ARTIFACT_KEY))
+    assert {"figure": "records", "value": 2} in table
+    assert {"figure": "rejects: empty_file", "value": 1} in table
 
 
 class CrashOnBatch(ThreadPoolExecutor):
@@ -301,3 +306,22 @@ def test_serving_gives_every_scheduled_run_the_parameters_but_a_run_id_of_its_ow
     scheduled = [CleanParams(**call["parameters"]["params"]) for _ in range(2)]
     assert scheduled[0].model_dump(exclude={"run_id"}) == params.model_dump(exclude={"run_id"})
     assert scheduled[0].run_id != scheduled[1].run_id
+
+
+def test_copies_in_different_batches_are_marked_in_batch_order(
+    prefect_harness, dump_folder, tmp_path
+):
+    copy = dump_folder / "zz-copy-of-notes.txt"  # sorts last: its own batch, after notes.txt
+    copy.write_text("Menu | Search\n" + (dump_folder / "notes.txt").read_text())
+    out = tmp_path / "out"
+    params = CleanParams(
+        inputs=[str(dump_folder)], out=str(out), batch_size=1, workers=2, run_id="dups"
+    )
+
+    summary = clean_dumps(params)
+
+    records = {r["source"]: r for r in parquet_rows(out / "records")}
+    assert summary.report.duplicates == 1
+    assert records["zz-copy-of-notes.txt"]["dup_of"] == records["notes.txt"]["doc_id"]
+    assert records["zz-copy-of-notes.txt"]["dup_score"] >= 0.9
+    assert records["notes.txt"]["dup_of"] is None
