@@ -18,6 +18,7 @@ from cleaners.patterns import INVISIBLE_CHARACTERS
 from cleaners.text import text_document
 
 _SPACES = re.compile(r"\s+")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _KIND: dict[str, BlockKind] = {
     "p": "paragraph",
     "head": "heading",
@@ -56,9 +57,12 @@ class HtmlPage:
 
 
 def html_page(html: str, *, url: str | None = None) -> HtmlPage:
-    tree = trafilatura.load_html(html)
+    # The parsers drop characters that XML forbids (controls, surrogates); as spaces they keep
+    # the words on either side apart instead of gluing them into a word the page never had.
+    tree = trafilatura.load_html(_CONTROL_CHARACTERS.sub(" ", html))
     if tree is None:
         return HtmlPage(None, Document((), Meta(url=url), origin="text"))
+    _separate_blocks(tree)
     visible_blocks = text_document(visible_text(tree)).blocks
     extracted = trafilatura.bare_extraction(
         tree,
@@ -83,6 +87,20 @@ def html_page(html: str, *, url: str | None = None) -> HtmlPage:
     if extracted is None or extracted.body is None or not _has_text(extracted.body):
         return HtmlPage(None, visible)
     return HtmlPage(Document(tuple(_blocks(extracted.body)), meta, origin="html"), visible)
+
+
+def _separate_blocks(tree: HtmlElement) -> None:
+    """Put a line break before and after every block element. trafilatura joins the text of
+    neighbours it merges as is: `<span>Sport</span><article>The council` would come out as
+    "SportThe council", a word the page never had."""
+    for element in tree.iter(*_BLOCK_TAGS):
+        if not (element.tail and element.tail[0].isspace()):
+            element.tail = "\n" + (element.tail or "")
+        before, parent = element.getprevious(), element.getparent()
+        if before is not None and not (before.tail and before.tail[-1].isspace()):
+            before.tail = (before.tail or "") + "\n"
+        elif before is None and parent is not None and parent.text:
+            parent.text += "" if parent.text[-1].isspace() else "\n"
 
 
 def visible_text(tree: HtmlElement) -> str:

@@ -1,0 +1,103 @@
+"""Properties of the cleaners on random and mutated input (hypothesis): they never raise,
+never put text in the output that the input did not have, and give the same answer twice."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaners import clean_html, clean_text
+from cleaners.patterns import INVISIBLE_CHARACTERS
+
+PROSE = (
+    "The council voted on Tuesday to expand the bus network with six new routes across the "
+    "northern districts, which residents had asked for since the old depot closed."
+)
+CHROME = [
+    "Home | News | Sport",
+    "Share on Facebook",
+    "Related articles",
+    "Leave a Reply",
+    "Lesen Sie auch",
+    "Photo: Reuters",
+    "© 2024 Example Media",
+    "Published: 12 March 2024",
+    "By Jane Doe",
+    "Read more",
+]
+lines = st.one_of(
+    st.sampled_from(CHROME),
+    st.just(PROSE),
+    st.text(max_size=120),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=40).map(lambda s: f"{PROSE} {s}"),
+)
+dumps = st.lists(lines, max_size=30).map("\n".join)
+# Block elements: text in adjacent inline ones (<span>a</span><span>b</span>) runs together
+# on screen too, so only blocks separate words.
+TAGS = ["p", "div", "article", "nav", "footer", "h1", "li", "figcaption", "aside", "section"]
+# Basic Multilingual Plane only: after some astral characters trafilatura still glues the
+# next block's first word on (a known leftover, see the README).
+bmp_lines = st.one_of(
+    st.sampled_from(CHROME),
+    st.just(PROSE),
+    st.text(alphabet=st.characters(max_codepoint=0xFFFF), max_size=120),
+)
+elements = st.tuples(st.sampled_from(TAGS), bmp_lines).map(
+    lambda pair: f"<{pair[0]}>{pair[1]}</{pair[0]}>"
+)
+pages = st.lists(elements, max_size=25).map(
+    lambda body: "<html><head><title>T</title></head><body>" + "".join(body) + "</body></html>"
+)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+WORDS = re.compile(r"\w+")
+
+
+def words(text: str) -> set[str]:
+    return set(WORDS.findall(text.lower()))
+
+
+@SETTINGS
+@given(dumps)
+def test_text_cleaning_only_keeps_input_lines_and_is_deterministic(dump):
+    cleaned = clean_text(dump)
+    visible = INVISIBLE_CHARACTERS.sub("", dump)  # soft hyphens and the like are dropped
+    squashed = {" ".join(line.split()) for line in re.split(r"\r\n|\r|\n", visible)}
+    for paragraph in cleaned.text.split("\n\n"):
+        if paragraph.strip():
+            assert " ".join(paragraph.split()) in squashed
+    again = clean_text(dump)
+    assert (again.text, again.removed, again.meta) == (cleaned.text, cleaned.removed, cleaned.meta)
+
+
+@SETTINGS
+@given(pages)
+def test_html_cleaning_is_deterministic_and_keeps_the_pages_characters(page):
+    cleaned = clean_html(page)
+    again = clean_html(page)
+    assert (again.text, again.removed, again.meta) == (cleaned.text, cleaned.removed, cleaned.meta)
+    assert set(cleaned.text) <= set(page) | {" ", "\n"}
+
+
+def test_neighbouring_blocks_are_not_glued_into_one_word():
+    page = f"<body><article>Home | News | Sport</article><article>{PROSE}</article></body>"
+    assert "Sport The council" in clean_html(page).text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect: trafilatura still joins a <section> and the <article> after it "
+    "without a space; cleaners/html.py separates the other cases",
+)
+def test_a_section_and_an_article_are_not_glued_into_one_word():
+    page = f"<body><section>Home | News | Sport</section><article>{PROSE}</article></body>"
+    assert "sportthe" not in words(clean_html(page).text)
+
+
+@SETTINGS
+@given(st.binary(max_size=400).map(lambda raw: raw.decode("utf-8", "replace")))
+def test_arbitrary_bytes_never_make_a_cleaner_raise(text):
+    clean_text(text)
+    clean_html(text)
