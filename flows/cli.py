@@ -4,11 +4,13 @@ option fails in a fraction of a second with one line on stderr (exit 2)."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,6 +20,19 @@ from types import FrameType
 from typing import NoReturn
 
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from flows.compact import DEFAULT_ROWS_PER_PART, compact, compacted_line
 from flows.config import (
@@ -54,6 +69,8 @@ ENV_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
     "PYTHONWARNINGS": "ignore::UserWarning:multiprocessing.resource_tracker",
+    # Prefect's notice about anonymous usage data on every terminal run; nothing is sent.
+    "DO_NOT_TRACK": "1",
 }
 
 # CleanParams field -> the option that sets it, for error messages.
@@ -170,6 +187,49 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON report (default: eval-<dataset>[-text].json in the current folder)",
     )
     evaluate.set_defaults(handler=_eval)
+    inspect = commands.add_parser(
+        "inspect",
+        help="show records' clean text with the blocks the cleaners removed",
+        description="Show the latest version of pages in OUT: the kept text, then the removed "
+        "blocks in stored order, struck through and coloured by reason, with a legend.",
+    )
+    inspect.add_argument("out", metavar="OUT", help="output folder (or URI) of earlier runs")
+    inspect.add_argument(
+        "--source", metavar="PATH", help="only this dump's pages (the path as cleaned)"
+    )
+    inspect.add_argument(
+        "--reason",
+        metavar="REASON",
+        help='only pages with such a removal: "cleaner/reason", "reason" or "cleaner"',
+    )
+    inspect.add_argument(
+        "--limit", type=int, default=1, metavar="N", help="show the first N pages (default 1)"
+    )
+    inspect.add_argument(
+        "--json", action="store_true", help="one JSON object per page instead of text"
+    )
+    inspect.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text (default auto: on a terminal, unless NO_COLOR is set)",
+    )
+    inspect.set_defaults(handler=_inspect)
+    report = commands.add_parser(
+        "report",
+        help="write one self-contained HTML page about an output folder",
+        description="Write an HTML report of OUT (no network needed to view it): the run "
+        "history, removals by reason and by cleaner, kept ratio by site, rejects by reason, "
+        "duplicates, and sample records with their removed blocks.",
+    )
+    report.add_argument("out", metavar="OUT", help="output folder (or URI) of earlier runs")
+    report.add_argument(
+        "-o", "--output", required=True, metavar="HTML", help="where to write the page"
+    )
+    report.add_argument(
+        "--samples", type=int, default=5, metavar="N", help="sample records shown (default 5)"
+    )
+    report.set_defaults(handler=_report)
     return parser
 
 
@@ -267,6 +327,90 @@ class _ProgressPrinter(logging.Handler):
         if getattr(record, self.flag, False):
             print_to_reader(record.getMessage())
 
+    def stop(self) -> None:
+        """Nothing to tidy up after plain lines."""
+
+
+# What the live display reads from the flow's lines (flows.pipeline, flows.summary): the
+# run's plan, each finished batch, and each failed one (an error record, not flagged).
+_PLAN_LINE = re.compile(r"^run \S+: \d+ files, \d+ unchanged .*?; (?P<files>\d+) in \d+ batches")
+_BATCH_LINE = re.compile(
+    r"^batch \d+/\d+: (?P<records>\d+) records, (?P<rejects>\d+) rejects \((?P<files>\d+) files"
+)
+_FAILED_BATCH_LINE = re.compile(r"^batch \d+/\d+: FAILED, (?P<files>\d+) files")
+
+
+class _LiveProgress(_ProgressPrinter):
+    """On a terminal: the plan line, then one live bar (files done/total, pages, pages/s,
+    rejects so far) instead of a line per batch; `stop` leaves its final state on screen."""
+
+    def __init__(self, flag: str, console: Console) -> None:
+        super().__init__(flag)
+        self.console = console
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("cleaning"),
+            BarColumn(bar_width=20),
+            MofNCompleteColumn(),
+            TextColumn("files,"),
+            _PageCounts(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self.task: TaskID | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        flagged = getattr(record, self.flag, False)
+        if flagged and (plan := _PLAN_LINE.match(message)):
+            self.console.print(message, markup=False, highlight=False, soft_wrap=True)
+            if int(plan["files"]):
+                self.task = self.progress.add_task(
+                    "clean", total=int(plan["files"]), pages=0, rejects=0, failed=0
+                )
+                self.progress.start()
+        elif self.task is None:
+            return
+        elif flagged and (batch := _BATCH_LINE.match(message)):
+            self._advance(int(batch["files"]), int(batch["records"]), int(batch["rejects"]))
+        elif record.levelno >= logging.ERROR and (failed := _FAILED_BATCH_LINE.match(message)):
+            # A failed batch's files are all recorded as batch_failed rejects.
+            self._advance(int(failed["files"]), 0, int(failed["files"]), failed=1)
+
+    def _advance(self, files: int, records: int, rejects: int, failed: int = 0) -> None:
+        assert self.task is not None
+        fields = self.progress.tasks[0].fields
+        self.progress.update(
+            self.task,
+            advance=files,
+            pages=fields["pages"] + records + rejects,
+            rejects=fields["rejects"] + rejects,
+            failed=fields["failed"] + failed,
+        )
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+class _PageCounts(ProgressColumn):
+    """Pages (records + rejects) so far, their rate over the whole run, and the rejects."""
+
+    def render(self, task: Task) -> Text:
+        pages = task.fields["pages"]
+        seconds = task.finished_time if task.finished else task.elapsed
+        rate = pages / seconds if seconds else 0.0
+        text = f"{pages} pages ({rate:.1f}/s), {task.fields['rejects']} rejects"
+        if task.fields["failed"]:
+            return Text(f"{text}, {task.fields['failed']} batches FAILED", style="bold red")
+        return Text(text)
+
+
+def _progress_printer(flag: str) -> _ProgressPrinter:
+    """A live display on a terminal; plain lines for pipes, files, CI and cron."""
+    if sys.stdout.isatty():
+        return _LiveProgress(flag, Console())
+    return _ProgressPrinter(flag)
+
 
 class _StopOnInterrupt:
     """SIGINT handler while a flow runs.
@@ -279,11 +423,13 @@ class _StopOnInterrupt:
     and unfinished ones left only hidden temporary files.
     """
 
-    def __init__(self, out: str, temporary_server: bool) -> None:
+    def __init__(self, out: str, temporary_server: bool, printer: _ProgressPrinter) -> None:
         self.out = out
         self.temporary_server = temporary_server
+        self.printer = printer
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.printer.stop()  # a live display hides the cursor until it stops
         for worker in multiprocessing.active_children():
             worker.terminate()
         print(f"winnow: interrupted; finished batches are in {self.out}", file=sys.stderr)
@@ -329,7 +475,7 @@ def _run_clean(params: CleanParams) -> int:
     from flows.summary import PROGRESS_FLAG, format_summary
 
     flow_run_logger = logging.getLogger("prefect.flow_runs")
-    printer = _ProgressPrinter(PROGRESS_FLAG)
+    printer = _progress_printer(PROGRESS_FLAG)
     flow_run_logger.addHandler(printer)
     with ExitStack() as stack:
         if params.dask_address:
@@ -339,7 +485,7 @@ def _run_clean(params: CleanParams) -> int:
                 print(f"winnow clean: {exc}", file=sys.stderr)
                 return EXIT_RUN_PROBLEM
         temporary_server = not PREFECT_API_URL.value()
-        interrupt = _StopOnInterrupt(params.out, temporary_server)
+        interrupt = _StopOnInterrupt(params.out, temporary_server, printer)
         previous_handler = signal.signal(signal.SIGINT, interrupt)
         try:
             summary = run_clean(params)
@@ -351,6 +497,7 @@ def _run_clean(params: CleanParams) -> int:
         finally:
             signal.signal(signal.SIGINT, previous_handler)
             flow_run_logger.removeHandler(printer)
+            printer.stop()
     print_to_reader(format_summary(summary))
     if summary.files == 0:
         print("winnow clean: no dump files found in the inputs", file=sys.stderr)
@@ -559,6 +706,42 @@ def _eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    from flows.inspect import (
+        NothingToInspect,
+        ReasonColours,
+        latest_records,
+        record_json,
+        record_text,
+        render,
+    )
+
+    if args.limit < 1:
+        print("winnow inspect: error: --limit must be at least 1", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        rows = latest_records(args.out, source=args.source, reason=args.reason, limit=args.limit)
+    except NothingToInspect as exc:
+        print(f"winnow inspect: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    except (OSError, ValueError) as exc:
+        print(f"winnow inspect: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    if args.json:
+        for row in rows:
+            print_to_reader(json.dumps(record_json(row), ensure_ascii=False))
+        return EXIT_OK
+    colour = args.color == "always" or (
+        args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    )
+    width = shutil.get_terminal_size().columns
+    colours = ReasonColours()
+    print_to_reader(
+        "\n\n".join(render(record_text(row, colours), colour=colour, width=width) for row in rows)
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -566,3 +749,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # before the flow started; during it, _StopOnInterrupt reports
         print("winnow: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _report(args: argparse.Namespace) -> int:
+    from flows.report import write_report
+
+    target = Path(args.output)
+    if not target.parent.resolve().is_dir():
+        print(f"winnow report: error: no such folder: {target.parent}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    try:
+        facts = write_report(args.out, target, samples=args.samples)
+    except (OSError, ValueError) as exc:  # includes FileNotFoundError: no such OUT
+        print(f"winnow report: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    print_to_reader(
+        f"report: {target} ({facts.records} records, {facts.rejects} rejects, {facts.runs} runs)"
+    )
+    return EXIT_OK

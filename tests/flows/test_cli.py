@@ -1,3 +1,4 @@
+import io
 import logging
 import os
 import subprocess
@@ -6,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 import flows.cli
 from flows.cli import ENV_DEFAULTS, EXIT_BAD_CONFIG, main
@@ -150,3 +152,58 @@ def test_a_real_run_prints_no_tracebacks_or_errors(dump_folder, tmp_path):
     assert "inputs 2 = records 1 + rejects 1" in result.stdout
     assert "Traceback" not in result.stdout
     assert "ERROR" not in result.stdout
+
+
+def progress_record(message, *, flagged=True, level=logging.INFO):
+    record = logging.LogRecord("prefect.flow_runs", level, __file__, 0, message, None, None)
+    if flagged:
+        record.winnow_progress = True
+    return record
+
+
+def test_live_progress_counts_files_pages_and_rejects_from_the_progress_lines():
+    console = Console(file=io.StringIO(), force_terminal=True, width=120, color_system=None)
+    live = flows.cli._LiveProgress("winnow_progress", console)
+
+    live.emit(progress_record("run r: 9 files, 2 unchanged since an earlier run; 7 in 3 batches"))
+    live.emit(progress_record("batch 1/3: 3 records, 1 rejects (4 files, 3.5 s)"))
+    live.emit(progress_record("summary line, not progress", flagged=False))
+    live.emit(
+        progress_record(
+            "batch 2/3: FAILED, 2 files recorded as batch_failed (boom)",
+            flagged=False,
+            level=logging.ERROR,
+        )
+    )
+    live.stop()
+
+    [task] = live.progress.tasks
+    assert (task.completed, task.total) == (6, 7)
+    assert task.fields == {"pages": 6, "rejects": 3, "failed": 1}
+    screen = console.file.getvalue()
+    assert screen.startswith("run r: 9 files, 2 unchanged")
+    last_frame = screen.rsplit("\r", 1)[-1]
+    assert "6/7 files, 6 pages (" in last_frame
+    assert "3 rejects, 1 batches FAILED" in last_frame
+
+
+def test_live_progress_shows_no_bar_when_nothing_needs_cleaning():
+    console = Console(file=io.StringIO(), force_terminal=True, width=120, color_system=None)
+    live = flows.cli._LiveProgress("winnow_progress", console)
+
+    live.emit(progress_record("run r: 5 files, 5 unchanged since an earlier run; 0 in 0 batches"))
+    live.stop()
+
+    assert live.progress.tasks == []
+    assert console.file.getvalue() == (
+        "run r: 5 files, 5 unchanged since an earlier run; 0 in 0 batches\n"
+    )
+
+
+def test_plain_lines_when_stdout_is_not_a_terminal(capsys):
+    printer = flows.cli._progress_printer("winnow_progress")
+    assert not isinstance(printer, flows.cli._LiveProgress)
+
+    printer.emit(progress_record("batch 1/3: 3 records, 1 rejects (4 files, 3.5 s)"))
+
+    assert capsys.readouterr().out == "batch 1/3: 3 records, 1 rejects (4 files, 3.5 s)\n"

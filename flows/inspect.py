@@ -1,0 +1,275 @@
+"""Read an output folder's records back for review: the latest version of each page, its clean
+text and what the cleaners removed from it. Prefect-free; returns rich `Text` and plain dicts so
+the CLI decides about terminals and colour.
+
+Records keep the removed blocks' texts in block order (for HTML, trafilatura's blocks come
+before those of the page outside its main content) but not where they stood among the kept
+paragraphs, so the removed blocks are shown after the text, in that order, each struck through
+and tagged `cleaner/reason` in a colour of its reason, with a legend counting the reasons.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.text import Text
+
+from flows.records import RECORDS_DIR, REJECTS_DIR, upgrade_record_row
+from flows.storage import Location, location
+
+KEY_COLUMNS = ["source", "record", "processed_at"]
+# Distinct on dark and light terminals; handed out in order of first use (see ReasonColours).
+REASON_COLOURS = (
+    "red",
+    "yellow",
+    "magenta",
+    "cyan",
+    "blue",
+    "green",
+    "bright_red",
+    "bright_magenta",
+    "bright_blue",
+    "dark_orange",
+)
+Row = dict[str, Any]
+
+
+class NothingToInspect(LookupError):
+    """OUT holds no record that the selection asks for; the message says which."""
+
+
+@dataclass(frozen=True)
+class _Newest:
+    """Where a page's newest version is: a records or rejects part, and its row in it."""
+
+    processed_at: datetime
+    kind: str
+    part: str
+    row: int
+    reject_reason: str | None
+
+
+def removal_label(removal: Row) -> str:
+    return f"{removal['cleaner']}/{removal['reason']}"
+
+
+def matches_reason(removal: Row, wanted: str) -> bool:
+    """`wanted` is "cleaner/reason", just "reason", or a cleaner's name (all its reasons)."""
+    return wanted in (removal_label(removal), removal["reason"], removal["cleaner"])
+
+
+def latest_records(
+    out: str, *, source: str | None = None, reason: str | None = None, limit: int = 1
+) -> list[Row]:
+    """The first `limit` pages by (source, record) whose newest version is a record, upgraded
+    to the current schema; `source` keeps one dump's pages (its path as stored, or a path
+    ending in it), `reason` keeps pages with such a removal. Raises NothingToInspect."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    base = location(out)
+    newest = _newest_versions(base)
+    if not any(version.kind == RECORDS_DIR for version in newest.values()):
+        raise NothingToInspect(f"no records in {out}")
+    if source is not None:
+        newest = _of_source(newest, source, out)
+    chosen = sorted(key for key, version in newest.items() if version.kind == RECORDS_DIR)
+    if reason is not None:
+        chosen = _with_removal(base, newest, chosen, reason)
+        if not chosen:
+            where = f" of {source}" if source is not None else ""
+            raise NothingToInspect(f"no records{where} in {out} with a {reason} removal")
+    return _read_rows(base, [newest[key] for key in chosen[:limit]])
+
+
+def _newest_versions(base: Location) -> dict[tuple[str, int], _Newest]:
+    """As compaction decides it: the latest `processed_at` wins, a record on a tie."""
+    newest: dict[tuple[str, int], _Newest] = {}
+    for kind in (REJECTS_DIR, RECORDS_DIR):
+        columns = [*KEY_COLUMNS, "reason"] if kind == REJECTS_DIR else KEY_COLUMNS
+        for part in base.child(kind).files("part-", ".parquet"):
+            table = pq.read_table(part, columns=columns, filesystem=base.filesystem)
+            reasons = table.column("reason").to_pylist() if kind == REJECTS_DIR else None
+            keys = zip(*(table.column(name).to_pylist() for name in KEY_COLUMNS), strict=True)
+            for row, (page_source, record, processed_at) in enumerate(keys):
+                key = (page_source, record)
+                if key not in newest or processed_at >= newest[key].processed_at:
+                    reject_reason = reasons[row] if reasons is not None else None
+                    newest[key] = _Newest(processed_at, kind, part, row, reject_reason)
+    return newest
+
+
+def _of_source(
+    newest: dict[tuple[str, int], _Newest], wanted: str, out: str
+) -> dict[tuple[str, int], _Newest]:
+    """The pages of the dump named `wanted`: exactly as stored, else any whose stored source
+    (relative to the input folder) ends the given path, or the other way round."""
+    wanted = wanted.removeprefix("./")
+    exact = {key: v for key, v in newest.items() if key[0] == wanted}
+    found = exact or {
+        key: v
+        for key, v in newest.items()
+        if wanted.endswith("/" + key[0]) or key[0].endswith("/" + wanted)
+    }
+    if not found:
+        raise NothingToInspect(f"source not found in {out}: {wanted}")
+    if all(version.kind == REJECTS_DIR for version in found.values()):
+        reasons = sorted({str(version.reject_reason) for version in found.values()})
+        raise NothingToInspect(
+            f"no record of {wanted} in {out}: its latest version was rejected"
+            f" ({', '.join(reasons)})"
+        )
+    return found
+
+
+def _with_removal(
+    base: Location, newest: dict[tuple[str, int], _Newest], keys: list[tuple[str, int]], reason: str
+) -> list[tuple[str, int]]:
+    matching: set[tuple[str, int]] = set()
+    by_part: dict[str, list[tuple[str, int]]] = {}
+    for key in keys:
+        by_part.setdefault(newest[key].part, []).append(key)
+    for part, part_keys in by_part.items():
+        removed = pq.read_table(part, columns=["removed"], filesystem=base.filesystem)
+        column = removed.column("removed")
+        for key in part_keys:
+            removals = column[newest[key].row].as_py()
+            if any(matches_reason(removal, reason) for removal in removals):
+                matching.add(key)
+    return [key for key in keys if key in matching]
+
+
+def _read_rows(base: Location, versions: list[_Newest]) -> list[Row]:
+    tables: dict[str, Any] = {}
+    rows = []
+    for version in versions:
+        if version.part not in tables:
+            tables[version.part] = pq.read_table(version.part, filesystem=base.filesystem)
+        row = tables[version.part].slice(version.row, 1).to_pylist()[0]
+        rows.append(upgrade_record_row(row))
+    return rows
+
+
+METADATA_SKIPPED = frozenset({"doc_id", "source", "record", "text", "removed"})
+
+
+def record_json(row: Row) -> dict[str, Any]:
+    """A record as JSON-ready values: the kept text, the removals in block order, and the
+    other columns under "metadata" (dates as ISO text, `extra` as an object)."""
+    metadata = {
+        name: _json_value(name, value)
+        for name, value in row.items()
+        if name not in METADATA_SKIPPED
+    }
+    return {
+        "doc_id": row["doc_id"],
+        "source": row["source"],
+        "record": row["record"],
+        "text": row["text"],
+        "removed": [
+            {"text": r["text"], "cleaner": r["cleaner"], "reason": r["reason"]}
+            for r in row["removed"]
+        ],
+        "metadata": metadata,
+    }
+
+
+def _json_value(name: str, value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if name == "extra":
+        return dict(value)
+    if name == "dup_score" and value is not None:
+        return round(value, 4)  # float32 in Parquet: 0.97 reads back as 0.9700000286
+    return value
+
+
+class ReasonColours:
+    """A colour per `cleaner/reason`, the next unused one for each new reason, so the reasons
+    of a record differ in colour and keep it across the records of one listing."""
+
+    def __init__(self) -> None:
+        self._assigned: dict[str, str] = {}
+
+    def __call__(self, label: str) -> str:
+        if label not in self._assigned:
+            self._assigned[label] = REASON_COLOURS[len(self._assigned) % len(REASON_COLOURS)]
+        return self._assigned[label]
+
+
+def record_text(row: Row, colours: ReasonColours | None = None) -> Text:
+    """A record for a reviewer: a header with its metadata, the kept text, then the removed
+    blocks in block order, struck through and tagged with their reason, and a legend.
+    `Text.plain` is the same without styles, for pipes and files."""
+    reason_style = colours or ReasonColours()
+    text = Text()
+    text.append(f"== {row['source']} #{row['record']}  (doc {row['doc_id']})\n", style="bold")
+    for name, value in _header_fields(row):
+        text.append(f"{name + ':':<11}", style="dim")
+        text.append(f"{value}\n")
+    text.append("\n")
+    text.append(row["text"] or "(no text kept)")
+    text.append("\n")
+    removed = row["removed"]
+    if not removed:
+        text.append("\n-- nothing removed\n", style="dim")
+        return text
+    text.append(
+        f"\n-- removed: {len(removed)} blocks in stored order"
+        " (where they stood in the text is not stored)\n",
+        style="bold",
+    )
+    for removal in removed:
+        label = removal_label(removal)
+        style = reason_style(label)
+        text.append(f"[{label}] ", style=f"bold {style}")
+        text.append(removal["text"], style=f"strike dim {style}")
+        text.append("\n")
+    text.append("-- legend: ", style="bold")
+    counts = Counter(removal_label(removal) for removal in removed)
+    for position, (label, count) in enumerate(_by_count(counts)):
+        if position:
+            text.append(", ")
+        text.append(f"{count} {label}", style=reason_style(label))
+    text.append("\n")
+    return text
+
+
+def _by_count(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _header_fields(row: Row) -> Iterable[tuple[str, str]]:
+    if row["title"]:
+        yield "title", row["title"]
+    if row["url"]:
+        yield "url", row["url"]
+    details = [
+        row["extractor"],
+        f"{row['word_count']} words",
+        *(f"{name} {row[name]}" for name in ("language", "author", "published") if row[name]),
+    ]
+    yield "page", ", ".join(details)
+    if row["dup_of"]:
+        score = f" (similarity {row['dup_score']:.2f})" if row["dup_score"] is not None else ""
+        yield "duplicate", f"of {row['dup_of']}{score}"
+    yield "run", f"{row['run_id']}, {row['processed_at'].isoformat(timespec='seconds')}"
+
+
+def render(text: Text, *, colour: bool, width: int) -> str:
+    """`text` as terminal output: ANSI styles wrapped to `width`, or the plain characters
+    unwrapped (pipes and files keep one line per paragraph)."""
+    trimmed = text.copy()
+    trimmed.rstrip()
+    if not colour:
+        return trimmed.plain
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system="standard", width=width)
+    console.print(trimmed, end="")
+    return buffer.getvalue()

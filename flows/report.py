@@ -1,0 +1,595 @@
+"""One self-contained HTML page about an output folder: run history, what the cleaners removed
+and why, kept text per site, rejects, duplicates, and a few records shown as an inspector would.
+
+Prefect-free. The page loads nothing: inline CSS, charts as inline SVG drawn here, no script, and
+a Content-Security-Policy that forbids any fetch, so it can be mailed or archived as one file.
+Page content (titles, texts, URLs, sites) is untrusted and always escaped.
+
+Counts cover the latest version of each page (`source`, `record`) across records and rejects,
+as compaction keeps them (a page rejected once and cleaned after its dump changed counts as a
+record); the run history shows what each run wrote. Parts are read one row batch at a time, so
+memory stays at one batch plus the page keys and the per-site totals.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from flows.ledger import LEDGER_NAME, Ledger, RunRow
+from flows.records import RECORDS_DIR, REJECTS_DIR
+from flows.storage import Location, location
+
+TOP_SITES = 20
+NO_SITE = "(no site or URL)"
+SAMPLE_TEXT_CHARS = 3000
+SAMPLE_REMOVED_BLOCKS = 40
+REMOVED_BLOCK_CHARS = 300
+CHART_LABEL_CHARS = 32
+KEY_COLUMNS = ["source", "record", "processed_at"]
+RECORD_COLUMNS = ["doc_id", "url", "site", "removed", "raw_chars", "text_chars", "dup_of"]
+SAMPLE_COLUMNS = ["source", "record", "title", "language", "text", "word_count"]
+# Distinct on white and for the common colour blindnesses first (Tableau 10), then two more;
+# reasons past these get hues a golden angle apart.
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#17becf",
+    "#8c564b",
+)
+CLEANER_COLOUR = "#4e79a7"
+REJECT_COLOUR = "#e15759"
+SITE_COLOUR = "#59a14f"
+URL_HOST = r"^[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?(?P<host>[^/:?#]*)"
+
+
+@dataclass(frozen=True)
+class ReportFacts:
+    """The numbers the page shows, over the latest version of each page."""
+
+    runs: int
+    records: int
+    rejects: int
+    duplicates: int
+    removed_blocks: int
+    raw_chars: int
+    text_chars: int
+    removals_by_reason: dict[str, int]
+    removals_by_cleaner: dict[str, int]
+    rejects_by_reason: dict[str, int]
+    sites: int
+    samples: int
+
+    @property
+    def kept_ratio(self) -> float:
+        """Share of the records' raw characters that survived as clean text."""
+        return self.text_chars / self.raw_chars if self.raw_chars else 0.0
+
+
+@dataclass
+class SiteTotals:
+    records: int = 0
+    raw_chars: int = 0
+    text_chars: int = 0
+
+
+@dataclass
+class _RecordTally:
+    records: int = 0
+    duplicates: int = 0
+    raw_chars: int = 0
+    text_chars: int = 0
+
+
+def write_report(out: str | Path, path: Path, *, samples: int = 5) -> ReportFacts:
+    """Write the HTML report on output folder `out` (local path or URI) to the local file
+    `path`. `samples` records are shown in full: a stable pseudo-random pick (lowest
+    `doc_id`, a hash), non-duplicates first."""
+    if samples < 0:
+        raise ValueError(f"samples must be >= 0, got {samples}")
+    base = location(out)
+    if not base.exists():
+        raise FileNotFoundError(f"no output folder at {out}")
+    filesystem = base.filesystem
+    record_parts = base.child(RECORDS_DIR).files("part-", ".parquet")
+    reject_parts = base.child(REJECTS_DIR).files("part-", ".parquet")
+    latest_records, latest_rejects = _latest_rows(filesystem, record_parts, reject_parts)
+
+    tally = _RecordTally()
+    reasons: Counter[str] = Counter()
+    cleaners: Counter[str] = Counter()
+    sites: dict[str, SiteTotals] = {}
+    picked: list[tuple[bool, str]] = []
+    for batch in _latest_batches(filesystem, record_parts, latest_records, RECORD_COLUMNS):
+        _tally_records(batch, tally, reasons, cleaners, sites)
+        picked = _pick_samples(picked, batch, samples)
+    sample_rows = _sample_rows(filesystem, record_parts, latest_records, picked)
+
+    reject_reasons: Counter[str] = Counter()
+    for batch in _latest_batches(filesystem, reject_parts, latest_rejects, ["reason"]):
+        reject_reasons.update(_value_counts(batch.column("reason")))
+
+    runs = _runs(base)
+    facts = ReportFacts(
+        runs=len(runs),
+        records=tally.records,
+        rejects=reject_reasons.total(),
+        duplicates=tally.duplicates,
+        removed_blocks=reasons.total(),
+        raw_chars=tally.raw_chars,
+        text_chars=tally.text_chars,
+        removals_by_reason=dict(_ranked(reasons)),
+        removals_by_cleaner=dict(_ranked(cleaners)),
+        rejects_by_reason=dict(_ranked(reject_reasons)),
+        sites=len(sites),
+        samples=len(sample_rows),
+    )
+    path.write_text(_page(base.uri, facts, runs, sites, sample_rows), encoding="utf-8")
+    return facts
+
+
+def _runs(base: Location) -> list[RunRow]:
+    """The ledger's runs; none when this machine has no ledger for OUT (a remote OUT written
+    from elsewhere). Never creates a ledger."""
+    state = base.state_dir()
+    if not (state / LEDGER_NAME).exists():
+        return []
+    ledger = Ledger(state)
+    try:
+        return ledger.runs()
+    finally:
+        ledger.close()
+
+
+def _latest_rows(
+    filesystem: pafs.FileSystem, record_parts: list[str], reject_parts: list[str]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per part of each kind, a mask of the rows that hold a page's newest version. Sorting
+    the keys of all parts by page and time puts each page's newest row last in its run; on a
+    timestamp tie the record wins over the reject."""
+    keys: list[pa.Table] = []
+    sizes: list[list[int]] = [[], []]
+    for kind, parts in ((0, reject_parts), (1, record_parts)):
+        for part_no, part in enumerate(parts):
+            table = pq.read_table(part, columns=KEY_COLUMNS, filesystem=filesystem)
+            sizes[kind].append(table.num_rows)
+            keys.append(
+                table.append_column("kind", pa.array(np.full(table.num_rows, kind, np.int8)))
+                .append_column("part", pa.array(np.full(table.num_rows, part_no, np.int32)))
+                .append_column("row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+            )
+    masks = [[np.zeros(size, dtype=bool) for size in sizes[kind]] for kind in (0, 1)]
+    if not keys:
+        return masks[1], masks[0]
+    ordered = pa.concat_tables(keys).sort_by(
+        [(name, "ascending") for name in ("source", "record", "processed_at", "kind")]
+    )
+    source = ordered.column("source").to_numpy(zero_copy_only=False)
+    record = ordered.column("record").to_numpy()
+    last = np.ones(ordered.num_rows, dtype=bool)
+    last[:-1] = (source[:-1] != source[1:]) | (record[:-1] != record[1:])
+    winners = ordered.filter(pa.array(last))
+    for kind, part, row in zip(
+        winners.column("kind").to_numpy(),
+        winners.column("part").to_numpy(),
+        winners.column("row").to_numpy(),
+        strict=True,
+    ):
+        masks[kind][part][row] = True
+    return masks[1], masks[0]
+
+
+def _latest_batches(
+    filesystem: pafs.FileSystem, parts: list[str], masks: list[np.ndarray], columns: list[str]
+) -> Iterator[pa.RecordBatch]:
+    """The latest-version rows of `parts`, one row batch at a time. A column an older schema
+    version lacks (`dup_of` before version 2) reads as nulls."""
+    for part, mask in zip(parts, masks, strict=True):
+        parquet = pq.ParquetFile(part, filesystem=filesystem)
+        present = [name for name in columns if name in parquet.schema_arrow.names]
+        offset = 0
+        for batch in parquet.iter_batches(columns=present):
+            kept = batch.filter(pa.array(mask[offset : offset + batch.num_rows]))
+            offset += batch.num_rows
+            for name in columns:
+                if name not in present:
+                    kept = kept.append_column(name, pa.nulls(kept.num_rows, pa.string()))
+            yield kept
+
+
+def _value_counts(values: pa.Array | pa.ChunkedArray) -> Counter[str]:
+    return Counter({item["values"]: item["counts"] for item in pc.value_counts(values).to_pylist()})
+
+
+def _tally_records(
+    batch: pa.RecordBatch,
+    tally: _RecordTally,
+    reasons: Counter[str],
+    cleaners: Counter[str],
+    sites: dict[str, SiteTotals],
+) -> None:
+    tally.records += batch.num_rows
+    tally.duplicates += pc.sum(pc.is_valid(batch.column("dup_of"))).as_py() or 0
+    raw, text = batch.column("raw_chars"), batch.column("text_chars")
+    tally.raw_chars += pc.sum(raw).as_py() or 0
+    tally.text_chars += pc.sum(text).as_py() or 0
+    removed = pc.list_flatten(batch.column("removed"))
+    reasons.update(_value_counts(pc.struct_field(removed, "reason")))
+    cleaners.update(_value_counts(pc.struct_field(removed, "cleaner")))
+    grouped = (
+        pa.table({"site": _site_keys(batch), "raw": raw, "text": text})
+        .group_by("site")
+        .aggregate([("site", "count"), ("raw", "sum"), ("text", "sum")])
+    )
+    for row in grouped.to_pylist():
+        totals = sites.setdefault(row["site"], SiteTotals())
+        totals.records += row["site_count"]
+        totals.raw_chars += row["raw_sum"]
+        totals.text_chars += row["text_sum"]
+
+
+def _site_keys(batch: pa.RecordBatch) -> pa.Array:
+    """The record's `site` when its metadata names one, else its URL's host, else NO_SITE."""
+    host = pc.utf8_lower(pc.struct_field(pc.extract_regex(batch.column("url"), URL_HOST), "host"))
+    return pc.coalesce(_blank_as_null(batch.column("site")), _blank_as_null(host), NO_SITE)
+
+
+def _blank_as_null(values: pa.Array) -> pa.Array:
+    return pc.if_else(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(values)), 0), values, None)
+
+
+def _pick_samples(
+    picked: list[tuple[bool, str]], batch: pa.RecordBatch, samples: int
+) -> list[tuple[bool, str]]:
+    """The `samples` best (is duplicate, doc_id) so far: non-duplicates first, then lowest
+    doc_id. Only the batch's best few leave Arrow."""
+    if not samples:
+        return picked
+    keys = pa.table({"dup": pc.is_valid(batch.column("dup_of")), "doc_id": batch.column("doc_id")})
+    best = keys.sort_by([("dup", "ascending"), ("doc_id", "ascending")]).slice(0, samples)
+    candidates = zip(best.column("dup").to_pylist(), best.column("doc_id").to_pylist(), strict=True)
+    return sorted([*picked, *candidates])[:samples]
+
+
+def _sample_rows(
+    filesystem: pafs.FileSystem,
+    parts: list[str],
+    masks: list[np.ndarray],
+    picked: list[tuple[bool, str]],
+) -> list[dict[str, Any]]:
+    """The picked records in full: a second pass, so that only the few rows shown are turned
+    into Python objects."""
+    if not picked:
+        return []
+    wanted = pa.array([doc_id for _, doc_id in picked])
+    found: dict[str, dict[str, Any]] = {}
+    for batch in _latest_batches(filesystem, parts, masks, RECORD_COLUMNS + SAMPLE_COLUMNS):
+        chosen = batch.filter(pc.is_in(batch.column("doc_id"), wanted))
+        found.update((row["doc_id"], row) for row in chosen.to_pylist())
+    return [found[doc_id] for _, doc_id in picked]
+
+
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+# ---- HTML ------------------------------------------------------------------------------------
+
+CSS = """
+:root { --ink: #1d2330; --dim: #6b7280; --line: #e5e7eb; --accent: #4e79a7; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
+  margin: 0 auto; padding: 24px 32px 64px; max-width: 1200px; background: #fff; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 36px 0 10px; padding-bottom: 4px;
+  border-bottom: 1px solid var(--line); }
+h3 { font-size: 16px; margin: 0 0 4px; }
+h4 { font-size: 13px; margin: 0 0 6px; color: var(--dim); text-transform: uppercase;
+  letter-spacing: .04em; }
+.sub, .note { color: var(--dim); font-size: 13px; }
+code { font: 13px ui-monospace, "DejaVu Sans Mono", monospace; overflow-wrap: anywhere; }
+.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(130px, 1fr)); gap: 12px;
+  margin-top: 20px; }
+.fact { border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
+.fact .value { display: block; font-size: 24px; font-weight: 650; }
+.fact .label { color: var(--dim); font-size: 13px; }
+table { border-collapse: collapse; font-size: 13px; width: 100%; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); text-align: right;
+  white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+tr.failed td { background: #fdecec; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr));
+  gap: 8px 32px; }
+svg.bars { max-width: 100%; height: auto; font-size: 12px; }
+svg.bars text { fill: var(--ink); }
+svg.bars .track { fill: #f3f4f6; }
+.empty { color: var(--dim); font-style: italic; }
+.legend { display: flex; flex-wrap: wrap; gap: 6px 14px; margin: 8px 0 16px; padding: 0;
+  list-style: none; font-size: 13px; }
+.legend li::before { content: ""; display: inline-block; width: 12px; height: 12px;
+  margin-right: 5px; vertical-align: -1px; border-radius: 2px; background: var(--reason); }
+.sample { border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px; margin: 14px 0; }
+.sample .meta { color: var(--dim); font-size: 13px; margin: 0 0 10px; overflow-wrap: anywhere; }
+.sample .columns { display: grid; grid-template-columns: 3fr 2fr; gap: 20px; }
+.sample .text { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 14px; }
+.sample ol { list-style: none; margin: 0; padding: 0; font-size: 13px; }
+.sample ol li { border-left: 4px solid var(--reason); padding: 2px 8px; margin: 0 0 6px;
+  background: color-mix(in srgb, var(--reason) 10%, white); overflow-wrap: anywhere; }
+.sample del { color: var(--dim); text-decoration-color: var(--reason); }
+.tag { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 9px;
+  font-size: 11px; color: #fff; background: var(--reason); }
+.dup { color: #b45309; }
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _reason_classes(reasons: Sequence[str]) -> dict[str, str]:
+    """The CSS class that sets `--reason` to a removal reason's colour."""
+    return {reason: f"reason-{rank}" for rank, reason in enumerate(reasons)}
+
+
+def _reason_colours(reasons: Sequence[str]) -> dict[str, str]:
+    """One colour per removal reason, by rank, the same everywhere on the page."""
+    return {
+        reason: PALETTE[rank]
+        if rank < len(PALETTE)
+        else f"hsl({(rank * 137.508) % 360:.0f}, 55%, 45%)"
+        for rank, reason in enumerate(reasons)
+    }
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    shown: str
+    colour: str
+
+
+def _bar_chart(bars: Sequence[Bar], *, title: str, scale: float | None = None) -> str:
+    """Horizontal bars as inline SVG: label, bar (against `scale`, default the largest value),
+    shown value. Each bar carries its label and value as data attributes."""
+    if not bars:
+        return f'<p class="empty">No {_e(title.lower())}.</p>'
+    top = scale or max(bar.value for bar in bars) or 1.0
+    row, label_width, bar_width, value_width = 24, 210, 250, 140
+    width = label_width + bar_width + value_width
+    rows = []
+    for index, bar in enumerate(bars):
+        y = index * row
+        length = max(1.0, bar_width * bar.value / top) if bar.value else 0.0
+        label = bar.label
+        if len(label) > CHART_LABEL_CHARS:
+            label = label[: CHART_LABEL_CHARS - 1] + "…"
+        rows.append(
+            f'<g class="bar" data-label="{_e(bar.label)}" data-value="{_e(bar.shown)}">'
+            f"<title>{_e(bar.label)}: {_e(bar.shown)}</title>"
+            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end">{_e(label)}</text>'
+            f'<rect class="track" x="{label_width}" y="{y + 4}" width="{bar_width}" height="16"/>'
+            f'<rect x="{label_width}" y="{y + 4}" width="{length:.1f}" height="16"'
+            f' fill="{bar.colour}"/>'
+            f'<text class="value" x="{label_width + bar_width + 8}" y="{y + 16}">'
+            f"{_e(bar.shown)}</text></g>"
+        )
+    height = len(bars) * row + 4
+    return (
+        f'<svg class="bars" viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+        f' role="img" aria-label="{_e(title)}">' + "".join(rows) + "</svg>"
+    )
+
+
+def _fact(key: str, value: str, label: str) -> str:
+    return (
+        f'<div class="fact" id="fact-{key}"><span class="value">{value}</span>'
+        f'<span class="label">{label}</span></div>'
+    )
+
+
+def _facts_html(facts: ReportFacts) -> str:
+    return (
+        '<div class="facts">'
+        + "".join(
+            [
+                _fact("records", f"{facts.records:,}", "records"),
+                _fact("rejects", f"{facts.rejects:,}", "rejects"),
+                _fact("duplicates", f"{facts.duplicates:,}", "duplicates of earlier records"),
+                _fact("removed", f"{facts.removed_blocks:,}", "removed blocks"),
+                _fact("kept", f"{facts.kept_ratio:.1%}", "of raw characters kept"),
+                _fact("sites", f"{facts.sites:,}", "sites"),
+                _fact("runs", f"{facts.runs:,}", "runs"),
+            ]
+        )
+        + "</div>"
+    )
+
+
+def _duration(run: RunRow) -> str:
+    try:
+        seconds = (
+            datetime.fromisoformat(run.finished_at) - datetime.fromisoformat(run.started_at)
+        ).total_seconds()
+    except ValueError:
+        return "?"
+    return f"{seconds:,.1f} s"
+
+
+def _runs_html(runs: list[RunRow]) -> str:
+    if not runs:
+        return '<p class="empty">No runs in this machine\'s ledger for this output folder.</p>'
+    head = (
+        "<tr><th>run</th><th>started (UTC)</th><th>took</th><th>files</th><th>unchanged</th>"
+        "<th>inputs</th><th>records</th><th>rejects</th><th>failed batches</th></tr>"
+    )
+    rows = []
+    for run in reversed(runs):
+        cells = [
+            f"<code>{_e(run.run_id)}</code>",
+            _e(run.started_at[:19].replace("T", " ")),
+            _duration(run),
+            *(f"{n:,}" for n in (run.files, run.unchanged, run.inputs, run.records, run.rejects)),
+            f"{run.failed_batches:,}",
+        ]
+        failed = ' class="failed"' if run.failed_batches else ""
+        rows.append(f"<tr{failed}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+    return f'<table id="runs"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _count_bars(counts: dict[str, int], colour_of: Callable[[str], str]) -> list[Bar]:
+    total = sum(counts.values()) or 1
+    return [Bar(name, n, f"{n:,} ({n / total:.0%})", colour_of(name)) for name, n in counts.items()]
+
+
+def _sites_html(sites: dict[str, SiteTotals]) -> str:
+    top = sorted(sites.items(), key=lambda item: (-item[1].records, item[0]))[:TOP_SITES]
+    bars = [
+        Bar(
+            site,
+            totals.text_chars / totals.raw_chars if totals.raw_chars else 0.0,
+            f"{totals.text_chars / totals.raw_chars if totals.raw_chars else 0:.0%}"
+            f" · {totals.records:,} records",
+            SITE_COLOUR,
+        )
+        for site, totals in top
+    ]
+    note = (
+        f'<p class="note">Clean characters / raw characters per site (the page\'s declared site,'
+        f" else its URL's host), for the {len(top)} sites with most records"
+        f" of {len(sites):,}.</p>"
+    )
+    return note + _bar_chart(bars, title="Kept ratio by site", scale=1.0)
+
+
+def _clipped(text: str, limit: int) -> tuple[str, int]:
+    return (text, 0) if len(text) <= limit else (text[:limit], len(text) - limit)
+
+
+def _sample_html(row: dict[str, Any], classes: dict[str, str]) -> str:
+    kept = row["text_chars"] / row["raw_chars"] if row["raw_chars"] else 0.0
+    meta = [
+        f"<code>{_e(row['source'])}#{row['record']}</code>",
+        f"<code>{_e(row['url'])}</code>" if row["url"] else "no URL",
+        _e(row["site"]) if row["site"] else "no site",
+        _e(row["language"]) if row["language"] else "language unknown",
+        f"{row['word_count']:,} words",
+        f"{kept:.0%} of {row['raw_chars']:,} chars kept",
+    ]
+    if row["dup_of"]:
+        meta.append(f'<span class="dup">duplicate of <code>{_e(row["dup_of"])}</code></span>')
+    text, more_chars = _clipped(row["text"], SAMPLE_TEXT_CHARS)
+    more_text = f'<p class="note">… {more_chars:,} more characters</p>' if more_chars else ""
+    removed = row["removed"]
+    items = []
+    for block in removed[:SAMPLE_REMOVED_BLOCKS]:
+        shown, cut = _clipped(block["text"], REMOVED_BLOCK_CHARS)
+        items.append(
+            f'<li class="{classes[block["reason"]]}"><del>{_e(shown)}'
+            f"{'…' if cut else ''}</del>"
+            f'<span class="tag">{_e(block["reason"])}</span></li>'
+        )
+    more_blocks = len(removed) - SAMPLE_REMOVED_BLOCKS
+    more = f'<p class="note">… {more_blocks:,} more removed blocks</p>' if more_blocks > 0 else ""
+    removed_html = f"<ol>{''.join(items)}</ol>{more}" if items else '<p class="empty">None.</p>'
+    return (
+        f'<article class="sample" data-doc-id="{_e(row["doc_id"])}">'
+        f"<h3>{_e(row['title']) if row['title'] else '(no title)'}</h3>"
+        f'<p class="meta">{" · ".join(meta)}</p>'
+        f'<div class="columns"><div><h4>Kept text</h4><div class="text">{_e(text)}</div>'
+        f"{more_text}</div>"
+        f"<div><h4>Removed blocks ({len(removed):,})</h4>{removed_html}</div></div></article>"
+    )
+
+
+def _page(
+    out: str,
+    facts: ReportFacts,
+    runs: list[RunRow],
+    sites: dict[str, SiteTotals],
+    samples: list[dict[str, Any]],
+) -> str:
+    colours = _reason_colours(list(facts.removals_by_reason))
+    classes = _reason_classes(list(facts.removals_by_reason))
+    reason_css = "".join(
+        f".{classes[reason]} {{ --reason: {colour}; }}\n" for reason, colour in colours.items()
+    )
+    legend = (
+        '<ul class="legend">'
+        + "".join(f'<li class="{classes[reason]}">{_e(reason)}</li>' for reason in colours)
+        + "</ul>"
+    )
+    by_reason = _bar_chart(
+        _count_bars(facts.removals_by_reason, colours.__getitem__), title="Removals by reason"
+    )
+    by_cleaner = _bar_chart(
+        _count_bars(facts.removals_by_cleaner, lambda _: CLEANER_COLOUR),
+        title="Removals by cleaner",
+    )
+    rejects = _bar_chart(
+        _count_bars(facts.rejects_by_reason, lambda _: REJECT_COLOUR), title="Rejects by reason"
+    )
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    sample_html = (
+        legend + "".join(_sample_html(row, classes) for row in samples)
+        if samples
+        else '<p class="empty">No records.</p>'
+    )
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Winnow report: {_e(out)}</title>
+<style>{CSS}{reason_css}</style>
+</head>
+<body>
+<h1>Winnow report</h1>
+<p class="sub"><code>{_e(out)}</code> · generated {generated} · counts cover the latest version
+of each page</p>
+{_facts_html(facts)}
+<h2>Runs</h2>
+<p class="note">Newest first; each run's counts are what it wrote.</p>
+{_runs_html(runs)}
+<h2>Removals</h2>
+<p class="note">{facts.removed_blocks:,} blocks removed from {facts.records:,} records.</p>
+<div class="charts">
+<section id="removals-by-reason"><h3>By reason</h3>
+{by_reason}</section>
+<section id="removals-by-cleaner"><h3>By cleaner</h3>
+{by_cleaner}</section>
+</div>
+<h2>Kept text by site</h2>
+<section id="sites">{_sites_html(sites)}</section>
+<h2>Rejects</h2>
+<section id="rejects-by-reason">
+<p class="note">{facts.rejects:,} inputs yielded no record.</p>
+{rejects}</section>
+<h2>Sample records</h2>
+<section id="samples">
+<p class="note">{facts.samples} records, non-duplicates first, picked by lowest doc_id (a hash,
+so the pick is stable and unbiased). Removed blocks are struck through and coloured by reason.</p>
+{sample_html}</section>
+</body>
+</html>
+"""

@@ -1,0 +1,213 @@
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.cli import EXIT_BAD_CONFIG, main
+from flows.inspect import (
+    NothingToInspect,
+    ReasonColours,
+    latest_records,
+    matches_reason,
+    record_json,
+    record_text,
+    render,
+)
+from flows.records import (
+    RECORD_SCHEMA,
+    RECORDS_DIR,
+    REJECT_SCHEMA,
+    REJECTS_DIR,
+    SCHEMA_VERSION,
+    PartWriter,
+)
+
+EARLY = datetime(2025, 1, 1, tzinfo=UTC)
+LATE = datetime(2025, 2, 1, tzinfo=UTC)
+NAV = {"text": "Home News Sport", "cleaner": "navigation", "reason": "navigation_line"}
+BYLINE = {"text": "By Ann Lee", "cleaner": "bylines", "reason": "byline"}
+
+
+def record(source, record_no=0, *, text="Kept paragraph.", removed=(), processed_at=EARLY):
+    return {
+        "doc_id": f"{source}-{record_no}",
+        "source": source,
+        "record": record_no,
+        "url": f"https://example.org/{source}",
+        "source_url": None,
+        "format": "text",
+        "content_type": "text/plain",
+        "extractor": "text_dump",
+        "title": f"Title of {source}",
+        "author": None,
+        "published": None,
+        "site": None,
+        "language": "en",
+        "text": text,
+        "word_count": len(text.split()),
+        "removed": list(removed),
+        "raw_chars": 100,
+        "text_chars": len(text),
+        "content_sha1": "0" * 40,
+        "dup_of": None,
+        "dup_score": None,
+        "fetched": None,
+        "encoding": "utf-8",
+        "extra": {"lang": '"en"'},
+        "run_id": "r1" if processed_at == EARLY else "r2",
+        "processed_at": processed_at,
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def reject(source, record_no=0, *, processed_at):
+    return {
+        "source": source,
+        "record": record_no,
+        "format": "text",
+        "url": None,
+        "reason": "empty_text",
+        "detail": "nothing left",
+        "run_id": "r2",
+        "processed_at": processed_at,
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def write_part(out, kind, rows, batch_no):
+    schema = RECORD_SCHEMA if kind == RECORDS_DIR else REJECT_SCHEMA
+    with PartWriter(out / kind, schema, run_id="test", batch_no=batch_no) as part:
+        for row in rows:
+            part.write(row)
+
+
+@pytest.fixture
+def out(tmp_path):
+    """Two runs: b.txt changed (its second version wins), c.txt was rejected the second time."""
+    out = tmp_path / "out"
+    write_part(
+        out,
+        RECORDS_DIR,
+        [
+            record("b.txt", text="Old text.", removed=[NAV]),
+            record("a.txt", text="First.\n\nSecond.", removed=[NAV, BYLINE]),
+            record("c.txt"),
+        ],
+        0,
+    )
+    write_part(out, RECORDS_DIR, [record("b.txt", text="New text.", processed_at=LATE)], 1)
+    write_part(out, REJECTS_DIR, [reject("c.txt", processed_at=LATE)], 0)
+    return out
+
+
+def test_pages_come_in_source_order_in_their_latest_version(out):
+    rows = latest_records(str(out), limit=10)
+
+    assert [(row["source"], row["text"]) for row in rows] == [
+        ("a.txt", "First.\n\nSecond."),
+        ("b.txt", "New text."),
+    ]  # c.txt's latest version is a reject
+    assert [row["source"] for row in latest_records(str(out))] == ["a.txt"]
+
+
+def test_source_matches_the_stored_path_or_a_path_ending_in_it(out):
+    assert latest_records(str(out), source="b.txt")[0]["text"] == "New text."
+    assert latest_records(str(out), source="dumps/b.txt")[0]["text"] == "New text."
+    with pytest.raises(NothingToInspect, match=r"source not found in .*: d\.txt"):
+        latest_records(str(out), source="d.txt")
+    with pytest.raises(NothingToInspect, match=r"latest version was rejected \(empty_text\)"):
+        latest_records(str(out), source="c.txt")
+
+
+def test_reason_filter_uses_the_latest_version(out):
+    """b.txt's old version had a navigation removal, its latest has none."""
+    assert [r["source"] for r in latest_records(str(out), reason="navigation_line", limit=9)] == [
+        "a.txt"
+    ]
+    assert matches_reason(BYLINE, "bylines/byline")
+    assert matches_reason(BYLINE, "byline")
+    assert not matches_reason(BYLINE, "navigation/byline")
+    with pytest.raises(NothingToInspect, match="with a bylines/date_line removal"):
+        latest_records(str(out), reason="bylines/date_line")
+
+
+def test_an_output_without_records_is_reported(tmp_path):
+    with pytest.raises(NothingToInspect, match="no records in"):
+        latest_records(str(tmp_path / "missing"))
+
+
+def test_text_shows_kept_paragraphs_then_removals_struck_through_by_reason(out):
+    row = latest_records(str(out))[0]
+
+    text = record_text(row)
+
+    lines = text.plain.splitlines()
+    assert lines[0] == "== a.txt #0  (doc a.txt-0)"
+    assert "title:     Title of a.txt" in lines
+    kept = lines.index("First.")
+    assert lines[kept : kept + 3] == ["First.", "", "Second."]
+    removed = lines.index("[navigation/navigation_line] Home News Sport")
+    assert kept < removed
+    assert lines[removed + 1] == "[bylines/byline] By Ann Lee"
+    assert lines[-1] == "-- legend: 1 bylines/byline, 1 navigation/navigation_line"
+    struck = {str(span.style) for span in text.spans if "strike" in str(span.style)}
+    assert len(struck) == 2  # one colour per reason
+
+
+def test_reason_colours_stay_the_same_across_records():
+    colours = ReasonColours()
+    assert colours("a/x") != colours("b/y")
+    assert colours("a/x") == colours("a/x")
+
+
+def test_render_is_plain_without_colour_and_ansi_with_it(out):
+    text = record_text(latest_records(str(out))[0])
+
+    plain = render(text, colour=False, width=40)
+    coloured = render(text, colour=True, width=40)
+
+    assert "\x1b[" not in plain and not plain.endswith("\n")
+    assert "[bylines/byline] By Ann Lee" in plain
+    assert re.search(r"\x1b\[(?:\d+;)*9(?:;\d+)*mBy Ann Lee", coloured)  # struck through
+
+
+def test_json_holds_text_removals_and_metadata(out):
+    document = record_json(latest_records(str(out))[0])
+
+    assert json.loads(json.dumps(document)) == document
+    assert document["text"] == "First.\n\nSecond."
+    assert document["removed"] == [NAV, BYLINE]
+    assert document["metadata"]["processed_at"] == EARLY.isoformat()
+    assert document["metadata"]["extra"] == {"lang": '"en"'}
+    assert "text" not in document["metadata"]
+
+
+def test_cli_prints_plain_text_or_json_lines(out, capsys):
+    assert main(["inspect", str(out), "--limit", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("== ") == 2 and "\x1b[" not in printed
+
+    assert main(["inspect", str(out), "--json", "--reason", "byline", "--color", "always"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["source"] for line in lines] == ["a.txt"]
+
+    assert main(["inspect", str(out), "--source", "b.txt", "--color", "always"]) == 0
+    assert "\x1b[" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--source", "d.txt"], "winnow inspect: source not found in {out}: d.txt\n"),
+        (["--limit", "0"], "winnow inspect: error: --limit must be at least 1\n"),
+    ],
+)
+def test_cli_exits_2_with_one_line(out, capsys, args, message):
+    assert main(["inspect", str(out), *args]) == EXIT_BAD_CONFIG
+    assert capsys.readouterr().err == message.format(out=out)
+
+
+def test_cli_reports_an_output_without_records(tmp_path, capsys):
+    assert main(["inspect", str(tmp_path)]) == EXIT_BAD_CONFIG
+    assert capsys.readouterr().err == f"winnow inspect: no records in {tmp_path}\n"
