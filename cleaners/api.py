@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cleaners.apply import clean
-from cleaners.document import Cleaned, Cleaner, Document, Removal
+from cleaners.document import Block, Cleaned, Cleaner, Document, Removal
 from cleaners.html import html_page
 from cleaners.patterns import count_words, normalise
 from cleaners.rules.captions import Captions
@@ -79,7 +79,8 @@ def clean_html(
     main = clean(page.extracted, cleaners)
     if extraction_missed_content(main, visible):
         return visible
-    removed = main.removed + _dropped_by_extraction(page.visible, page.extracted)
+    dropped = _dropped_by_extraction(page.visible, page.extracted, main.kept)
+    removed = tuple(sorted(main.removed + dropped, key=lambda removal: removal.at or 0))
     return replace(main, removed=removed, extractor="trafilatura")
 
 
@@ -87,11 +88,22 @@ def extraction_missed_content(extracted: Cleaned, visible: Cleaned) -> bool:
     return count_words(extracted.text) < EXTRACTED_MIN_SHARE * count_words(visible.text)
 
 
-def _dropped_by_extraction(visible: Document, extracted: Document) -> tuple[Removal, ...]:
-    """Visible lines that appear nowhere in trafilatura's output (compared normalised)."""
-    kept = normalise(" ".join(block.text for block in extracted.blocks))
-    return tuple(
-        Removal(block, "extractor", "outside_main_content")
-        for block in visible.blocks
-        if normalise(block.text) not in kept
-    )
+def _dropped_by_extraction(
+    visible: Document, extracted: Document, kept: tuple[Block, ...]
+) -> tuple[Removal, ...]:
+    """Visible lines that appear nowhere in trafilatura's output (compared normalised), each
+    placed after the last kept paragraph that an earlier visible line belongs to."""
+    everything = normalise(" ".join(block.text for block in extracted.blocks))
+    paragraphs = [normalise(block.text) for block in kept]
+    dropped: list[Removal] = []
+    seen = 0  # kept paragraphs that visible lines so far have reached
+    for block in visible.blocks:
+        line = normalise(block.text)
+        if line not in everything:
+            dropped.append(Removal(block, "extractor", "outside_main_content", at=seen))
+            continue
+        for number in range(max(seen - 1, 0), len(paragraphs)):
+            if line and line in paragraphs[number]:
+                seen = number + 1
+                break
+    return tuple(dropped)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
@@ -34,7 +35,8 @@ def apply(doc: Document, removals: Sequence[Removal]) -> Cleaned:
     language = identify_language(text) or meta.language
     if language != meta.language:
         meta = replace(meta, language=language)
-    removed = tuple(audit[i] for i in sorted(audit))
+    kept_indices = [b.index for b in kept]
+    removed = tuple(replace(audit[i], at=bisect_left(kept_indices, i)) for i in sorted(audit))
     return Cleaned(text=text, meta=meta, kept=kept, removed=removed)
 
 

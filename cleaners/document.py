@@ -63,6 +63,9 @@ class Removal:
     reason: str
     moves_to: MetaField | None = None
     value: str | None = None
+    at: int | None = None
+    """Where the block stood in the clean text: how many kept paragraphs came before it. Set
+    when the text is built (`apply`, `clean_html`), not by cleaners."""
 
 
 class Cleaner(Protocol):

@@ -204,8 +204,8 @@ class ReasonColours:
 
 
 def record_text(row: Row, colours: ReasonColours | None = None) -> Text:
-    """A record for a reviewer: a header with its metadata, the kept text, then the removed
-    blocks in block order, struck through and tagged with their reason, and a legend.
+    """A record for a reviewer: a header with its metadata, then the kept paragraphs with the
+    removed blocks where they stood, struck through and tagged with their reason, and a legend.
     `Text.plain` is the same without styles, for pipes and files."""
     reason_style = colours or ReasonColours()
     text = Text()
@@ -214,23 +214,19 @@ def record_text(row: Row, colours: ReasonColours | None = None) -> Text:
         text.append(f"{name + ':':<11}", style="dim")
         text.append(f"{value}\n")
     text.append("\n")
-    text.append(row["text"] or "(no text kept)")
-    text.append("\n")
     removed = row["removed"]
+    if all(removal.get("at") is not None for removal in removed):
+        _interleave(text, row["text"], removed, reason_style)
+    else:  # parts written before removals carried their place
+        text.append(row["text"] or "(no text kept)")
+        text.append("\n")
+        if removed:
+            text.append(f"\n-- removed: {len(removed)} blocks\n", style="bold")
+            for removal in removed:
+                _append_removal(text, removal, reason_style)
     if not removed:
         text.append("\n-- nothing removed\n", style="dim")
         return text
-    text.append(
-        f"\n-- removed: {len(removed)} blocks in stored order"
-        " (where they stood in the text is not stored)\n",
-        style="bold",
-    )
-    for removal in removed:
-        label = removal_label(removal)
-        style = reason_style(label)
-        text.append(f"[{label}] ", style=f"bold {style}")
-        text.append(removal["text"], style=f"strike dim {style}")
-        text.append("\n")
     text.append("-- legend: ", style="bold")
     counts = Counter(removal_label(removal) for removal in removed)
     for position, (label, count) in enumerate(_by_count(counts)):
@@ -239,6 +235,34 @@ def record_text(row: Row, colours: ReasonColours | None = None) -> Text:
         text.append(f"{count} {label}", style=reason_style(label))
     text.append("\n")
     return text
+
+
+def _interleave(
+    text: Text, clean_text: str, removed: list[dict], reason_style: ReasonColours
+) -> None:
+    """The kept paragraphs with each removed block struck through where it stood."""
+    paragraphs = [p for p in (clean_text or "").split("\n\n") if p.strip()]
+    by_place: dict[int, list[dict]] = {}
+    for removal in removed:
+        by_place.setdefault(removal["at"], []).append(removal)
+    for place in range(len(paragraphs) + 1):
+        for removal in by_place.pop(place, ()):
+            _append_removal(text, removal, reason_style)
+        if place < len(paragraphs):
+            text.append(paragraphs[place])
+            text.append("\n")
+    for removal in (r for rest in by_place.values() for r in rest):  # past the last paragraph
+        _append_removal(text, removal, reason_style)
+    if not paragraphs:
+        text.append("(no text kept)\n")
+
+
+def _append_removal(text: Text, removal: dict, reason_style: ReasonColours) -> None:
+    label = removal_label(removal)
+    style = reason_style(label)
+    text.append(f"[{label}] ", style=f"bold {style}")
+    text.append(removal["text"], style=f"strike dim {style}")
+    text.append("\n")
 
 
 def _by_count(counts: Counter[str]) -> list[tuple[str, int]]:

@@ -37,6 +37,8 @@ REMOVAL_TYPE = pa.struct(
         pa.field("text", pa.string(), nullable=False),
         pa.field("cleaner", pa.string(), nullable=False),
         pa.field("reason", pa.string(), nullable=False),
+        # How many kept paragraphs of `text` came before the removed block (see Removal.at).
+        pa.field("at", pa.int32()),
     ]
 )
 # "element" is the item name Parquet's compliant list layout uses, so schemas survive a round trip.
@@ -122,7 +124,7 @@ def record_row(page: RawPage, cleaned: Cleaned, *, run_id: str, processed_at: da
         "text": cleaned.text,
         "word_count": count_words(cleaned.text),
         "removed": [
-            {"text": r.block.text, "cleaner": r.cleaner, "reason": r.reason}
+            {"text": r.block.text, "cleaner": r.cleaner, "reason": r.reason, "at": r.at}
             for r in cleaned.removed
         ],
         "raw_chars": len(page.content),
@@ -164,6 +166,7 @@ def upgrade_record_row(row: Row) -> Row:
         "source_url": row["url"],
         "published": published_date(row["published"], row["processed_at"]),
         "word_count": count_words(row["text"]),
+        "removed": [{**removal, "at": None} for removal in row["removed"]],
         "dup_of": None,
         "dup_score": None,
         "schema_version": SCHEMA_VERSION,

@@ -182,3 +182,12 @@ def test_extraction_counts_as_missed_when_far_shorter_than_the_visible_text(
     visible = _cleaned(" ".join(["word"] * visible_words))
 
     assert extraction_missed_content(extracted, visible) is missed
+
+
+def test_removals_know_where_they_stood_among_the_kept_paragraphs():
+    cleaned = clean_html(ARTICLE_HTML)
+    places = [(r.cleaner, r.at) for r in cleaned.removed]
+    assert all(at is not None for _, at in places)
+    assert [at for _, at in places] == sorted(at for _, at in places)  # page order
+    paragraphs = len(cleaned.text.split("\n\n"))
+    assert all(0 <= at <= paragraphs for _, at in places)

@@ -211,3 +211,23 @@ def test_cli_exits_2_with_one_line(out, capsys, args, message):
 def test_cli_reports_an_output_without_records(tmp_path, capsys):
     assert main(["inspect", str(tmp_path)]) == EXIT_BAD_CONFIG
     assert capsys.readouterr().err == f"winnow inspect: no records in {tmp_path}\n"
+
+
+def test_removed_blocks_stand_where_they_were_in_the_page():
+    removed = [
+        {"text": "Home News Sport", "cleaner": "navigation", "reason": "navigation_line", "at": 0},
+        {"text": "Photo: Jan Berg", "cleaner": "captions", "reason": "photo_caption", "at": 1},
+        {"text": "Leave a Reply", "cleaner": "tail", "reason": "tail_marker", "at": 2},
+    ]
+    row = record("a.txt", text="First.\n\nSecond.", removed=removed)
+
+    lines = record_text(row).plain.splitlines()
+
+    start = lines.index("[navigation/navigation_line] Home News Sport")
+    assert lines[start : start + 5] == [
+        "[navigation/navigation_line] Home News Sport",
+        "First.",
+        "[captions/photo_caption] Photo: Jan Berg",
+        "Second.",
+        "[tail/tail_marker] Leave a Reply",
+    ]

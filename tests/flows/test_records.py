@@ -63,6 +63,7 @@ def test_record_schema_is_exactly_declared():
             pa.field("text", pa.string(), nullable=False),
             pa.field("cleaner", pa.string(), nullable=False),
             pa.field("reason", pa.string(), nullable=False),
+            pa.field("at", pa.int32()),
         ]
     )
     string, required = pa.string(), False
@@ -99,7 +100,7 @@ def test_record_schema_is_exactly_declared():
     removed = RECORD_SCHEMA.field("removed").type
     assert pa.types.is_list(removed)
     assert pa.types.is_struct(removed.value_type)
-    assert [f.name for f in removed.value_type] == ["text", "cleaner", "reason"]
+    assert [f.name for f in removed.value_type] == ["text", "cleaner", "reason", "at"]
 
 
 def test_reject_schema_is_exactly_declared():
@@ -132,7 +133,7 @@ def test_record_row_takes_meta_from_cleaner_and_keeps_fetch_time_apart():
     assert row["fetched"] == "2024-04-30T10:00:00Z"
     assert row["url"] == "https://example.org/a"
     assert row["removed"] == [
-        {"text": "Home | About", "cleaner": "boilerplate", "reason": "navigation"}
+        {"text": "Home | About", "cleaner": "boilerplate", "reason": "navigation", "at": None}
     ]
     assert (row["raw_chars"], row["text_chars"]) == (18, 9)
     assert row["content_sha1"] == hashlib.sha1(b"Body text").hexdigest()
