@@ -58,7 +58,11 @@ def compact(out: str | Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> C
     base = location(out)
     folders = {"records": base.child(RECORDS_DIR), "rejects": base.child(REJECTS_DIR)}
     parts = {kind: folder.files("part-", ".parquet") for kind, folder in folders.items()}
-    winners, rows_before = _latest_rows(base.filesystem, parts)
+    newest, rows_before = newest_versions(base)
+    part_numbers = {part: n for kind_parts in parts.values() for n, part in enumerate(kind_parts)}
+    winners: dict[str, set[tuple[int, int]]] = {"records": set(), "rejects": set()}
+    for version in newest.values():
+        winners[version.kind].add((part_numbers[version.part], version.row))
     run_id = "compact-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     rows_after = parts_after = 0
     for kind, schema in (("records", RECORD_SCHEMA), ("rejects", REJECT_SCHEMA)):
@@ -77,25 +81,32 @@ def compact(out: str | Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> C
     )
 
 
-def _latest_rows(
-    filesystem: pafs.FileSystem, parts: dict[str, list[str]]
-) -> tuple[dict[str, set[tuple[int, int]]], int]:
-    """Per kind, the (part, row) positions that hold each page's newest version."""
-    newest: dict[tuple[str, int], tuple[datetime, str, int, int]] = {}
+@dataclass(frozen=True, slots=True)
+class Version:
+    """Where a page's newest version is: a records or rejects part, and its row in it."""
+
+    processed_at: datetime
+    kind: str  # RECORDS_DIR or REJECTS_DIR
+    part: str
+    row: int
+
+
+def newest_versions(base: Location) -> tuple[dict[tuple[str, int], Version], int]:
+    """The newest version of every page, (source, record), across OUT's records and rejects,
+    and how many rows were read: the latest `processed_at` wins, a record on a tie. The one
+    rule for "the latest version of a page" (compaction, `winnow inspect`)."""
+    newest: dict[tuple[str, int], Version] = {}
     rows = 0
-    for kind in ("rejects", "records"):  # on a timestamp tie the record wins
-        for part_no, part in enumerate(parts[kind]):
-            table = pq.read_table(part, columns=KEY_COLUMNS, filesystem=filesystem)
+    for kind in (REJECTS_DIR, RECORDS_DIR):  # on a timestamp tie the record wins
+        for part in base.child(kind).files("part-", ".parquet"):
+            table = pq.read_table(part, columns=KEY_COLUMNS, filesystem=base.filesystem)
             rows += table.num_rows
             columns = (table.column(name).to_pylist() for name in KEY_COLUMNS)
-            for row_no, (source, record, processed_at) in enumerate(zip(*columns, strict=True)):
+            for row, (source, record, processed_at) in enumerate(zip(*columns, strict=True)):
                 key = (source, record)
-                if key not in newest or processed_at >= newest[key][0]:
-                    newest[key] = (processed_at, kind, part_no, row_no)
-    winners: dict[str, set[tuple[int, int]]] = {"records": set(), "rejects": set()}
-    for _, kind, part_no, row_no in newest.values():
-        winners[kind].add((part_no, row_no))
-    return winners, rows
+                if key not in newest or processed_at >= newest[key].processed_at:
+                    newest[key] = Version(processed_at, kind, part, row)
+    return newest, rows
 
 
 def _rewrite(

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,10 +20,10 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.text import Text
 
+from flows.compact import Version, newest_versions
 from flows.records import RECORDS_DIR, REJECTS_DIR, upgrade_record_row
 from flows.storage import Location, location
 
-KEY_COLUMNS = ["source", "record", "processed_at"]
 # Distinct on dark and light terminals; handed out in order of first use (see ReasonColours).
 REASON_COLOURS = (
     "red",
@@ -45,17 +44,6 @@ class NothingToInspect(LookupError):
     """OUT holds no record that the selection asks for; the message says which."""
 
 
-@dataclass(frozen=True)
-class _Newest:
-    """Where a page's newest version is: a records or rejects part, and its row in it."""
-
-    processed_at: datetime
-    kind: str
-    part: str
-    row: int
-    reject_reason: str | None
-
-
 def removal_label(removal: Row) -> str:
     return f"{removal['cleaner']}/{removal['reason']}"
 
@@ -74,11 +62,11 @@ def latest_records(
     if limit < 1:
         raise ValueError("limit must be at least 1")
     base = location(out)
-    newest = _newest_versions(base)
+    newest, _ = newest_versions(base)
     if not any(version.kind == RECORDS_DIR for version in newest.values()):
         raise NothingToInspect(f"no records in {out}")
     if source is not None:
-        newest = _of_source(newest, source, out)
+        newest = _of_source(base, newest, source, out)
     chosen = sorted(key for key, version in newest.items() if version.kind == RECORDS_DIR)
     if reason is not None:
         chosen = _with_removal(base, newest, chosen, reason)
@@ -88,26 +76,14 @@ def latest_records(
     return _read_rows(base, [newest[key] for key in chosen[:limit]])
 
 
-def _newest_versions(base: Location) -> dict[tuple[str, int], _Newest]:
-    """As compaction decides it: the latest `processed_at` wins, a record on a tie."""
-    newest: dict[tuple[str, int], _Newest] = {}
-    for kind in (REJECTS_DIR, RECORDS_DIR):
-        columns = [*KEY_COLUMNS, "reason"] if kind == REJECTS_DIR else KEY_COLUMNS
-        for part in base.child(kind).files("part-", ".parquet"):
-            table = pq.read_table(part, columns=columns, filesystem=base.filesystem)
-            reasons = table.column("reason").to_pylist() if kind == REJECTS_DIR else None
-            keys = zip(*(table.column(name).to_pylist() for name in KEY_COLUMNS), strict=True)
-            for row, (page_source, record, processed_at) in enumerate(keys):
-                key = (page_source, record)
-                if key not in newest or processed_at >= newest[key].processed_at:
-                    reject_reason = reasons[row] if reasons is not None else None
-                    newest[key] = _Newest(processed_at, kind, part, row, reject_reason)
-    return newest
+def _reject_reason(version: Version, base: Location) -> str:
+    table = pq.read_table(version.part, columns=["reason"], filesystem=base.filesystem)
+    return str(table.column("reason")[version.row])
 
 
 def _of_source(
-    newest: dict[tuple[str, int], _Newest], wanted: str, out: str
-) -> dict[tuple[str, int], _Newest]:
+    base: Location, newest: dict[tuple[str, int], Version], wanted: str, out: str
+) -> dict[tuple[str, int], Version]:
     """The pages of the dump named `wanted`: exactly as stored, else any whose stored source
     (relative to the input folder) ends the given path, or the other way round."""
     wanted = wanted.removeprefix("./")
@@ -120,7 +96,7 @@ def _of_source(
     if not found:
         raise NothingToInspect(f"source not found in {out}: {wanted}")
     if all(version.kind == REJECTS_DIR for version in found.values()):
-        reasons = sorted({str(version.reject_reason) for version in found.values()})
+        reasons = sorted({_reject_reason(version, base) for version in found.values()})
         raise NothingToInspect(
             f"no record of {wanted} in {out}: its latest version was rejected"
             f" ({', '.join(reasons)})"
@@ -129,7 +105,7 @@ def _of_source(
 
 
 def _with_removal(
-    base: Location, newest: dict[tuple[str, int], _Newest], keys: list[tuple[str, int]], reason: str
+    base: Location, newest: dict[tuple[str, int], Version], keys: list[tuple[str, int]], reason: str
 ) -> list[tuple[str, int]]:
     matching: set[tuple[str, int]] = set()
     by_part: dict[str, list[tuple[str, int]]] = {}
@@ -145,7 +121,7 @@ def _with_removal(
     return [key for key in keys if key in matching]
 
 
-def _read_rows(base: Location, versions: list[_Newest]) -> list[Row]:
+def _read_rows(base: Location, versions: list[Version]) -> list[Row]:
     tables: dict[str, Any] = {}
     rows = []
     for version in versions:
