@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from flows.compact import newest_versions
 from flows.ledger import LEDGER_NAME, Ledger, RunRow
 from flows.records import RECORDS_DIR, REJECTS_DIR
 from flows.storage import Location, location
@@ -37,7 +38,6 @@ SAMPLE_TEXT_CHARS = 3000
 SAMPLE_REMOVED_BLOCKS = 40
 REMOVED_BLOCK_CHARS = 300
 CHART_LABEL_CHARS = 32
-KEY_COLUMNS = ["source", "record", "processed_at"]
 RECORD_COLUMNS = ["doc_id", "url", "site", "removed", "raw_chars", "text_chars", "dup_of"]
 SAMPLE_COLUMNS = ["source", "record", "title", "language", "text", "word_count"]
 # Distinct on white and for the common colour blindnesses first (Tableau 10), then two more;
@@ -112,7 +112,7 @@ def write_report(out: str | Path, path: Path, *, samples: int = 5) -> ReportFact
     filesystem = base.filesystem
     record_parts = base.child(RECORDS_DIR).files("part-", ".parquet")
     reject_parts = base.child(REJECTS_DIR).files("part-", ".parquet")
-    latest_records, latest_rejects = _latest_rows(filesystem, record_parts, reject_parts)
+    latest_records, latest_rejects = _latest_rows(base, record_parts, reject_parts)
 
     tally = _RecordTally()
     reasons: Counter[str] = Counter()
@@ -161,41 +161,18 @@ def _runs(base: Location) -> list[RunRow]:
 
 
 def _latest_rows(
-    filesystem: pafs.FileSystem, record_parts: list[str], reject_parts: list[str]
+    base: Location, record_parts: list[str], reject_parts: list[str]
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per part of each kind, a mask of the rows that hold a page's newest version. Sorting
-    the keys of all parts by page and time puts each page's newest row last in its run; on a
-    timestamp tie the record wins over the reject."""
-    keys: list[pa.Table] = []
-    sizes: list[list[int]] = [[], []]
-    for kind, parts in ((0, reject_parts), (1, record_parts)):
-        for part_no, part in enumerate(parts):
-            table = pq.read_table(part, columns=KEY_COLUMNS, filesystem=filesystem)
-            sizes[kind].append(table.num_rows)
-            keys.append(
-                table.append_column("kind", pa.array(np.full(table.num_rows, kind, np.int8)))
-                .append_column("part", pa.array(np.full(table.num_rows, part_no, np.int32)))
-                .append_column("row", pa.array(np.arange(table.num_rows, dtype=np.int64)))
-            )
-    masks = [[np.zeros(size, dtype=bool) for size in sizes[kind]] for kind in (0, 1)]
-    if not keys:
-        return masks[1], masks[0]
-    ordered = pa.concat_tables(keys).sort_by(
-        [(name, "ascending") for name in ("source", "record", "processed_at", "kind")]
-    )
-    source = ordered.column("source").to_numpy(zero_copy_only=False)
-    record = ordered.column("record").to_numpy()
-    last = np.ones(ordered.num_rows, dtype=bool)
-    last[:-1] = (source[:-1] != source[1:]) | (record[:-1] != record[1:])
-    winners = ordered.filter(pa.array(last))
-    for kind, part, row in zip(
-        winners.column("kind").to_numpy(),
-        winners.column("part").to_numpy(),
-        winners.column("row").to_numpy(),
-        strict=True,
-    ):
-        masks[kind][part][row] = True
-    return masks[1], masks[0]
+    """Per part of each kind, a mask of the rows that hold a page's newest version (the rule
+    of `flows.compact.newest_versions`)."""
+    newest, _ = newest_versions(base)
+    masks = {
+        part: np.zeros(pq.ParquetFile(part, filesystem=base.filesystem).metadata.num_rows, bool)
+        for part in (*record_parts, *reject_parts)
+    }
+    for version in newest.values():
+        masks[version.part][version.row] = True
+    return [masks[part] for part in record_parts], [masks[part] for part in reject_parts]
 
 
 def _latest_batches(
