@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import re
 import threading
 import time
 from collections import Counter
@@ -42,6 +43,16 @@ class DocSignature:
 
 
 PAGE_TIMEOUT = "page_timeout"
+TOO_MANY_ATTRIBUTES = "too_many_attributes"
+MAX_TAG_ATTRIBUTES = 1000
+"""HTML parsers (libxml2) check each attribute against the element's earlier ones: quadratic
+time inside one C call, which `max_page_seconds` cannot interrupt (a million attributes stall
+a worker for many minutes). Real pages stay far below this."""
+
+# A start tag long enough to hold MAX_TAG_ATTRIBUTES attributes (each at least " a").
+_LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{2 * MAX_TAG_ATTRIBUTES},}}")
+_QUOTED_VALUE = re.compile(r"\"[^\"]*\"|'[^']*'")
+_VALUE = re.compile(r"\s*=\s*[^\s>]*")
 
 
 class PageTimeout(BaseException):
@@ -182,6 +193,11 @@ def run_batch(
                 if isinstance(item, Reject):
                     reject(reader_reject_row(item, **stamp))
                     continue
+                if item.content_type == "html" and (crowded := _crowded_element(item.content)):
+                    reject(
+                        page_reject_row(item, reason=TOO_MANY_ATTRIBUTES, detail=crowded, **stamp)
+                    )
+                    continue
                 try:
                     with time_limit(max_page_seconds):
                         cleaned = _clean(item)
@@ -224,6 +240,19 @@ def _pages(dump: DumpFile, *, max_page_bytes: int) -> Iterator[RawPage | Reject]
             yield item
     except Exception as exc:
         yield Reject(dump.source, next_record, "reader_error", _describe(exc))
+
+
+def _crowded_element(html: str) -> str | None:
+    """Why the page holds an element with over MAX_TAG_ATTRIBUTES attributes, or None. Quoted
+    values are blanked first, so long values (an SVG path, a data URI) do not count."""
+    for tag in _LONG_TAG.finditer(html):
+        names = _VALUE.sub("", _QUOTED_VALUE.sub('""', tag.group())).split()[1:]
+        if len(names) > MAX_TAG_ATTRIBUTES:
+            return (
+                f"an element with {len(names)} attributes (limit {MAX_TAG_ATTRIBUTES}):"
+                " parsing it takes quadratic time that max_page_seconds cannot interrupt"
+            )
+    return None
 
 
 def _clean(page: RawPage) -> Cleaned:

@@ -27,6 +27,10 @@ record at all comes out as one `Reject` ("no_records"), so no input vanishes. Re
   Invalid UTF-8 in a JSONL line lands here too: JSON Lines are UTF-8 by definition.
 - ``page_too_large``: a page (or JSONL line) over ``max_page_bytes``; never decoded.
 
+Double-encoded UTF-8 (mojibake: "MÃ¼ller" for "Müller", UTF-8 bytes once decoded as cp1252 or
+Latin-1 and saved as UTF-8 again) is undone when the whole text round-trips, and recorded as
+encoding "utf-8+double-encoded".
+
 `RawPage.encoding` is the Python codec that decoded the page ("utf-8", "cp1252", "utf-8-sig"
 for a UTF-8 BOM...); see `_decode` for the order charsets are tried in.
 """
@@ -74,6 +78,7 @@ BINARY_SCAN_BYTES = 8192  # head of a page checked for binary bytes
 MAX_CONTROL_BYTE_RATIO = 0.1
 MIN_VALID_PER_INVALID_UTF8 = 10
 LENIENT_UTF8 = "utf-8+replace"  # encoding recorded when stray bytes became U+FFFD
+DOUBLE_ENCODED_UTF8 = "utf-8+double-encoded"  # encoding recorded when mojibake was undone
 READ_CHUNK = 1 << 16
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -106,6 +111,11 @@ _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", 
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 # Control bytes that do not occur in text (tab, newlines, form feed and ESC are allowed).
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\x0b\x0c\r\x1b")
+# A UTF-8 lead byte then a continuation byte, both read as cp1252 or Latin-1 ("Ã¼" for "ü").
+_MOJIBAKE_PAIR = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +131,13 @@ class DumpFile:
     @property
     def source(self) -> str:
         """Path relative to the input root, POSIX style (what lands in the `source` column)."""
-        return self.path.relative_to(self.root).as_posix()
+        return _as_text(self.path.relative_to(self.root).as_posix())
 
     @property
     def key(self) -> str:
         """Names the file across runs (the ledger's key): its absolute path, or its URI."""
         if self.filesystem is None:
-            return str(Path(self.path).resolve())
+            return _as_text(str(Path(self.path).resolve()))
         return f"{self.filesystem.type_name}://{self.path.as_posix()}"
 
     def open(self) -> BinaryIO:
@@ -144,6 +154,12 @@ class DumpFile:
         if info.type != pafs.FileType.File:
             raise FileNotFoundError(f"no such file: {self.key}")
         return info.size, info.mtime_ns or 0
+
+
+def _as_text(path: str) -> str:
+    """A path as valid Unicode: bytes of a non-UTF-8 file name (which Python keeps as lone
+    surrogates, unwritable to Parquet or SQLite) become backslash escapes ("caf\\xe9.html")."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,11 +251,22 @@ def _expand_input(spec: str) -> Iterator[DumpFile]:
         matches = sorted(Path(match) for match in glob.glob(spec, recursive=True))
         if not matches:
             raise FileNotFoundError(f"no files match the glob {spec!r}")
+        # `**` follows symlinked folders, so a link to an ancestor repeats the tree below it
+        # up to the OS's symlink depth: each real file is listed once, by its shortest path.
+        shortest: dict[str, DumpFile] = {}
         for match in matches:
             if match.is_dir():
-                yield from _walk_folder(match, root)
-            elif match.is_file() and _is_dump_name(match.name):
-                yield _dump_file(match, root)
+                found = _walk_folder(match, root)
+            elif _is_dump_name(match.name) and _is_listable(match):
+                found = iter([_dump_file(match, root)])
+            else:
+                continue
+            for dump in found:
+                real = os.path.realpath(dump.path)
+                kept = shortest.get(real)
+                if kept is None or len(dump.path.parts) < len(kept.path.parts):
+                    shortest[real] = dump
+        yield from shortest.values()
         return
     path = Path(spec)
     if path.is_dir():
@@ -286,8 +313,15 @@ def _walk_folder(folder: Path, root: Path) -> Iterator[DumpFile]:
         dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath, name)
-            if not name.startswith(".") and _is_dump_name(name) and path.is_file():
+            if not name.startswith(".") and _is_dump_name(name) and _is_listable(path):
                 yield _dump_file(path, root)
+
+
+def _is_listable(path: Path) -> bool:
+    """A regular file, or a symlink that leads nowhere (dangling, or a loop): listed so that the
+    reader rejects it as `unreadable_file` instead of it vanishing. FIFOs, sockets and devices
+    are not listed (opening a FIFO would block)."""
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
 
 def _is_dump_name(name: str) -> bool:
@@ -300,8 +334,13 @@ def _format_from_name(name: str) -> str | None:
 
 
 def _dump_file(path: Path, root: Path) -> DumpFile:
+    """Size 0 when the file cannot be stat'ed (a dangling symlink): the reader rejects it."""
     absolute = Path(os.path.abspath(path))
-    return DumpFile(path=absolute, root=Path(os.path.abspath(root)), size=absolute.stat().st_size)
+    try:
+        size = absolute.stat().st_size
+    except OSError:
+        size = 0
+    return DumpFile(path=absolute, root=Path(os.path.abspath(root)), size=size)
 
 
 # --- streams and format detection ----------------------------------------------------------
@@ -540,16 +579,17 @@ def _page_from_json_line(line: bytes, source: str, line_number: int) -> RawPage 
         return Reject(source, line_number, "empty_content", f"field {key!r} is blank")
     if content_type is None:
         content_type = "html" if _HTML_TAG.search(content[:SNIFF_BYTES].encode()) else "text"
+    undone = _undo_double_encoding(content)
     url = item.pop("url") if isinstance(item.get("url"), str) else None
     return RawPage(
         source=source,
         record=line_number,
         format="jsonl",
         content_type=content_type,
-        content=content,
+        content=content if undone is None else undone,
         raw_bytes=len(content.encode("utf-8")),
         url=url,
-        encoding="utf-8",
+        encoding="utf-8" if undone is None else DOUBLE_ENCODED_UTF8,
         extra={name: json.dumps(value, ensure_ascii=False) for name, value in item.items()},
     )
 
@@ -597,6 +637,8 @@ def _page_from_bytes(
             "not valid in the declared charset, UTF-8 or any detected charset",
         )
     content, encoding = decoded
+    if (undone := _undo_double_encoding(content)) is not None:
+        content, encoding = undone, DOUBLE_ENCODED_UTF8
     return RawPage(
         source=source,
         record=record,
@@ -672,6 +714,20 @@ def _codec_for(label: str | None, *, from_meta: bool) -> str | None:
     if from_meta and name.startswith(("utf-16", "utf-32")):
         return "utf-8"
     return CODEC_ALIASES.get(name, name)
+
+
+def _undo_double_encoding(text: str) -> str | None:
+    """The text before UTF-8 was decoded as cp1252 (or Latin-1) and encoded again, or None when
+    the text is not like that: every non-ASCII character must take part in the round trip, so
+    real "Ã©" in a cp1252 page with other accents stays as it is."""
+    if not _MOJIBAKE_PAIR.search(text):
+        return None
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return text.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return None
 
 
 def _strict_decode(data: bytes, codec: str) -> tuple[str, str] | None:
