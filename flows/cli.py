@@ -190,8 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser(
         "inspect",
         help="show records' clean text with the blocks the cleaners removed",
-        description="Show the latest version of pages in OUT: the kept text, then the removed "
-        "blocks in stored order, struck through and coloured by reason, with a legend.",
+        description="Show the latest version of pages in OUT: the kept paragraphs with each "
+        "removed block where it stood, struck through and coloured by reason, and a legend.",
     )
     inspect.add_argument("out", metavar="OUT", help="output folder (or URI) of earlier runs")
     inspect.add_argument(
