@@ -255,7 +255,9 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     failed = 0
     finished = 0
     out = location(params.out)
-    index = load_index(out)
+    # Earlier runs' pages, read only when there is something to compare with them: a scheduled
+    # run that finds nothing new does not read the whole index.
+    index = load_index(out) if batches else NearDupIndex()
     # Batches are marked for duplicates and entered in the ledger in batch order, whatever
     # order they finish in: "first seen" is then the same on every run and every engine.
     finished_batches: dict[int, BatchReport | None] = {}
