@@ -73,15 +73,26 @@ def clean_html(
     listed as `extractor/outside_main_content` removals.
     """
     page = html_page(html, url=url)
-    visible = replace(clean(page.visible, TEXT_CLEANERS), extractor="visible_text")
     if page.extracted is None:
-        return visible
+        return _visible_reading(page.visible)
     main = clean(page.extracted, cleaners)
-    if extraction_missed_content(main, visible):
-        return visible
+    # The cleaned visible text never has more words than the page's visible text, so when
+    # extraction holds its share of the latter, the fallback cannot win: skip cleaning it.
+    if count_words(main.text) < EXTRACTED_MIN_SHARE * _words(page.visible):
+        visible = _visible_reading(page.visible)
+        if extraction_missed_content(main, visible):
+            return visible
     dropped = _dropped_by_extraction(page.visible, page.extracted, main.kept)
     removed = tuple(sorted(main.removed + dropped, key=lambda removal: removal.at or 0))
     return replace(main, removed=removed, extractor="trafilatura")
+
+
+def _visible_reading(visible: Document) -> Cleaned:
+    return replace(clean(visible, TEXT_CLEANERS), extractor="visible_text")
+
+
+def _words(document: Document) -> int:
+    return sum(count_words(block.text) for block in document.blocks)
 
 
 def extraction_missed_content(extracted: Cleaned, visible: Cleaned) -> bool:
