@@ -103,7 +103,11 @@ class Ledger:
             row = self._db.execute(
                 "select size, mtime_ns, sha1 from inputs where path = ?", (path,)
             ).fetchone()
-            size, mtime_ns = dump.stat()
+            try:
+                size, mtime_ns = dump.stat()
+            except OSError:  # a dangling link, a file gone: the batch rejects it as unreadable
+                todo.append(dump)
+                continue
             if row is None or row[0] != size:
                 todo.append(dump)
             elif row[1] == mtime_ns:

@@ -253,7 +253,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     )
     total = BatchReport()
     failed = 0
-    finished = 0
+    reported = 0  # progress lines so far: the position each line shows
     out = location(params.out)
     # Earlier runs' pages, read only when there is something to compare with them: a scheduled
     # run that finds nothing new does not read the whole index.
@@ -283,7 +283,6 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                 running[future] = (batch_no, files)
             done = next(as_completed(list(running)))
             batch_no, files = running.pop(done)
-            finished += 1
             try:
                 finished_batches[batch_no] = done.result()
             except Exception as exc:
@@ -292,7 +291,8 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                 report = record_failed_batch(
                     files, params.out, run_id=params.run_id, batch_no=batch_no, error=error
                 )
-                logger.error(failed_batch_line(finished, len(batches), len(files), error))
+                reported += 1
+                logger.error(failed_batch_line(reported, len(batches), len(files), error))
                 total += report
                 finished_batches[batch_no] = None
             while next_in_order in finished_batches:
@@ -300,7 +300,8 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                 if report is not None:
                     report = _with_duplicates_marked(report, out, index, params, next_in_order)
                     ledger.record(report.fingerprints, run_id=params.run_id)
-                    logger.info(batch_line(finished, len(batches), report), extra=progress)
+                    reported += 1
+                    logger.info(batch_line(reported, len(batches), report), extra=progress)
                     total += replace(report, fingerprints=(), signatures=())
                 next_in_order += 1
         ledger.record_run(

@@ -137,7 +137,8 @@ class DumpFile:
     def key(self) -> str:
         """Names the file across runs (the ledger's key): its absolute path, or its URI."""
         if self.filesystem is None:
-            return _as_text(str(Path(self.path).resolve()))
+            # realpath, not Path.resolve: a symlink loop must not raise (it is rejected later)
+            return _as_text(os.path.realpath(self.path))
         return f"{self.filesystem.type_name}://{self.path.as_posix()}"
 
     def open(self) -> BinaryIO:

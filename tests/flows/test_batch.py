@@ -1,5 +1,7 @@
 import json
 import pickle
+import subprocess
+import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -348,3 +350,27 @@ def test_a_page_whose_cleaning_runs_past_the_time_limit_is_rejected_and_the_batc
     (reject,) = read(out, "rejects")
     assert (reject["record"], reject["detail"]) == (1, "cleaning took longer than 0.3 s")
     time.sleep(0.5)  # no timer left to fire into whatever runs next
+
+
+def test_a_workers_first_page_is_not_timed_out_for_loading_the_cleaners(tmp_path):
+    """In a fresh process the cleaners load their models on first use (about 1 s); that must
+    not count against the first page's time limit."""
+    page = tmp_path / "in" / "page.html"
+    page.parent.mkdir()
+    page.write_text(
+        "<html><body><article><p>The council voted on Tuesday to expand the bus network with "
+        "six new routes across the northern districts of the city.</p></article></body></html>"
+    )
+    script = (
+        "import sys; from flows.batch import run_batch; from flows.readers import list_dumps;"
+        "r = run_batch(list_dumps([sys.argv[1]]), sys.argv[2], run_id='r', batch_no=0,"
+        " max_page_bytes=10**6, max_page_seconds=0.5);"
+        "print(r.records, dict(r.reject_reasons))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(page.parent), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split() == ["1", "{}"]

@@ -110,3 +110,13 @@ def test_status_of_a_folder_without_runs_is_an_error(tmp_path, capsys):
 
     assert main(["status", str(tmp_path)]) == 2
     assert "no runs recorded" in capsys.readouterr().err
+
+
+def test_dangling_and_looping_links_are_planned_for_cleaning_not_a_crash(ledger, folder):
+    (folder / "dangling.html").symlink_to(folder / "missing.html")
+    (folder / "loop.html").symlink_to(folder / "loop.html")
+
+    todo, unchanged = ledger.plan(dumps_in(folder))
+
+    # the batch rejects both as unreadable_file (tests/hostile/test_filesystem.py)
+    assert (names(todo), unchanged) == (["a.txt", "b.txt", "dangling.html", "loop.html"], [])
