@@ -22,3 +22,14 @@ def prefect_harness() -> Iterator[None]:
         prefect_test_harness(server_startup_timeout=SERVER_STARTUP_TIMEOUT_S),
     ):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_harness) -> str:
+    """The session server's API URL, for command-line runs in subprocesses: with
+    PREFECT_API_URL set they use it instead of starting a temporary server of their own, which
+    adds about 10 s to each run (tests/e2e/test_seeds.py and tests/flows/test_cli.py run that
+    path)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()

@@ -19,9 +19,9 @@ distributed = pytest.importorskip("distributed")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def winnow_clean(inputs: list[Path], out: Path, home: Path, *extra: str) -> str:
-    env = {**os.environ, "PREFECT_HOME": str(home)}
-    env.pop("PREFECT_API_URL", None)
+def winnow_clean(inputs: list[Path], out: Path, home: Path, api_url: str, *extra: str) -> str:
+    """The run and its tasks on the Dask workers talk to the Prefect server at `api_url`."""
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api_url}
     command = [sys.executable, "-m", "flows", "clean", *map(str, inputs), "--out", str(out)]
     result = subprocess.run(
         [*command, "--batch-size", "3", *extra],
@@ -49,7 +49,9 @@ def cluster():
         yield local
 
 
-def test_a_run_on_a_dask_cluster_writes_what_a_local_run_writes(cluster, tmp_path, prefect_home):
+def test_a_run_on_a_dask_cluster_writes_what_a_local_run_writes(
+    cluster, tmp_path, prefect_home, prefect_api_url
+):
     extra = tmp_path / "extra"
     extra.mkdir()
     for n in range(6):
@@ -60,7 +62,12 @@ def test_a_run_on_a_dask_cluster_writes_what_a_local_run_writes(cluster, tmp_pat
     inputs = [ROOT / "fixtures" / "dumps", ROOT / "fixtures" / "formats", extra]
 
     on_dask = winnow_clean(
-        inputs, tmp_path / "dask", prefect_home, "--dask-address", cluster.scheduler_address
+        inputs,
+        tmp_path / "dask",
+        prefect_home,
+        prefect_api_url,
+        "--dask-address",
+        cluster.scheduler_address,
     )
     local = run_batch(
         list_dumps([str(path) for path in inputs]),

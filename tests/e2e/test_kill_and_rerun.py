@@ -37,9 +37,9 @@ def make_dumps(folder: Path) -> int:
     return TEXT_FILES + JSONL_LINES
 
 
-def start_run(dumps: Path, out: Path, home: Path) -> subprocess.Popen:
-    env = {**os.environ, "PREFECT_HOME": str(home)}
-    env.pop("PREFECT_API_URL", None)
+def start_run(dumps: Path, out: Path, home: Path, api_url: str) -> subprocess.Popen:
+    """The run talks to the session's Prefect server, which outlives the kills."""
+    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_API_URL": api_url}
     return subprocess.Popen(
         [
             sys.executable,
@@ -59,7 +59,7 @@ def start_run(dumps: Path, out: Path, home: Path) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
-        start_new_session=True,  # the workers and the temporary server die with it
+        start_new_session=True,  # the workers die with it
     )
 
 
@@ -73,14 +73,17 @@ def kill_after(proc: subprocess.Popen, lines_seen: int) -> None:
     time.sleep(0.5)
 
 
-def test_killed_runs_are_finished_by_the_next_one(tmp_path, prefect_home):
-    dumps, out, home = tmp_path / "dumps", tmp_path / "out", prefect_home
+def test_killed_runs_are_finished_by_the_next_one(tmp_path, prefect_home, prefect_api_url):
+    dumps, out = tmp_path / "dumps", tmp_path / "out"
     expected = make_dumps(dumps)
 
-    kill_after(start_run(dumps, out, home), lines_seen=1)  # as the flow starts
-    kill_after(start_run(dumps, out, home), lines_seen=4)  # a few batches in
-    kill_after(start_run(dumps, out, home), lines_seen=9)
-    final = start_run(dumps, out, home)
+    def start() -> subprocess.Popen:
+        return start_run(dumps, out, prefect_home, prefect_api_url)
+
+    kill_after(start(), lines_seen=1)  # as the flow starts
+    kill_after(start(), lines_seen=4)  # a few batches in
+    kill_after(start(), lines_seen=9)
+    final = start()
     stdout, _ = final.communicate(timeout=300)
     assert final.returncode == 0
     skipped = int(re.search(r"(\d+) unchanged and skipped", stdout)[1])

@@ -84,7 +84,9 @@ def test_a_part_on_s3_appears_only_when_complete(s3_env):
     assert object_names("clean/unit") == ["clean/unit/records/part-r-00001.parquet"]
 
 
-def test_winnow_clean_reads_and_writes_s3_like_local_folders(s3_env, tmp_path, prefect_home):
+def test_winnow_clean_reads_and_writes_s3_like_local_folders(
+    s3_env, tmp_path, prefect_home, prefect_api_url
+):
     inputs = tmp_path / "in"
     for folder in FIXTURE_INPUTS:
         shutil.copytree(folder, inputs / folder.name)
@@ -99,7 +101,7 @@ def test_winnow_clean_reads_and_writes_s3_like_local_folders(s3_env, tmp_path, p
     )
     env = {**os.environ, **s3_env, "PREFECT_HOME": str(prefect_home)}
     env["WINNOW_STATE_DIR"] = str(tmp_path / "state")
-    env.pop("PREFECT_API_URL", None)
+    env["PREFECT_API_URL"] = prefect_api_url
 
     def winnow(*args: str) -> str:
         result = subprocess.run(

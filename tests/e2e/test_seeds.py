@@ -1,7 +1,9 @@
 """The seeds are the specification by example: `winnow clean ../shared/seeds` end to end.
 
 One real CLI run (a Prefect flow on its temporary server) for the whole module; the tests
-read what landed in Parquet.
+read what landed in Parquet. It is the one end-to-end run that starts Prefect's temporary server,
+with the shared PREFECT_HOME, as `winnow clean` does without PREFECT_API_URL; the other
+end-to-end runs use the session's Prefect server (tests/conftest.py).
 """
 
 from __future__ import annotations

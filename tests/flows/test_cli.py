@@ -1,9 +1,11 @@
 import io
+import json
 import logging
 import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,22 +15,108 @@ import flows.cli
 from flows.cli import ENV_DEFAULTS, EXIT_BAD_CONFIG, main
 
 REPO = Path(__file__).resolve().parents[2]
-# Runs the CLI and then reports whether Prefect got imported, even when argparse exits.
-RUN_AND_REPORT_PREFECT = (
-    "import sys\n"
-    "from flows.cli import main\n"
-    "try:\n"
-    "    code = main(sys.argv[1:])\n"
-    "except SystemExit as exit:\n"
-    "    code = exit.code\n"
-    "print('prefect imported' if 'prefect' in sys.modules else 'prefect not imported')\n"
-    "sys.exit(code)\n"
-)
+# Runs each case of argv[1] (JSON: [[report folder, CLI arguments], ...]) through the CLI in a
+# forked child of one interpreter, so the interpreter and the CLI's imports are paid once and each
+# case still starts without Prefect. The child writes its stdout, its stderr and whether Prefect
+# got imported (even when argparse exits) to the report folder; the parent adds its exit code and
+# its seconds since argv[2], the time.time() at launch, less the earlier cases' seconds.
+RUN_CASES_AND_REPORT_PREFECT = """\
+import json
+import os
+import sys
+import time
+import traceback
+
+launched = float(sys.argv[2])
+from flows.cli import main
+
+start_seconds = time.time() - launched
 
 
-@pytest.fixture
-def dump_folder(tmp_path: Path) -> Path:
-    folder = tmp_path / "dumps"
+def run_case(report, argv):
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        os.dup2(os.open(os.path.join(report, name), os.O_WRONLY | os.O_CREAT, 0o644), fd)
+    try:
+        code = main(argv)
+    except SystemExit as exit:
+        code = exit.code
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with open(os.path.join(report, "prefect"), "w") as flag:
+        flag.write("imported" if "prefect" in sys.modules else "not imported")
+    return code
+
+
+for report, argv in json.loads(sys.argv[1]):
+    case_started = time.monotonic()
+    child = os.fork()
+    if child == 0:
+        try:
+            os._exit(run_case(report, argv))
+        except BaseException:
+            traceback.print_exc()
+            os._exit(70)
+    _, status = os.waitpid(child, 0)
+    result = {
+        "returncode": os.waitstatus_to_exitcode(status),
+        "seconds": start_seconds + time.monotonic() - case_started,
+    }
+    with open(os.path.join(report, "result.json"), "w") as handle:
+        json.dump(result, handle)
+"""
+# Case -> (arguments, the telling part of the one-line error); {tmp} is the case's own folder,
+# {dumps} a dump folder in it.
+BAD_CONFIGURATIONS = {
+    "missing-input": (
+        ["clean", "{tmp}/missing", "--out", "{tmp}/out"],
+        "INPUT: '{tmp}/missing' is not a file",
+    ),
+    "out-under-a-file": (
+        ["clean", "{dumps}", "--out", "{tmp}/file/out"],
+        "cannot write to output folder",
+    ),
+    "unknown-option": (
+        ["clean", "{dumps}", "--out", "{tmp}/out", "--colour", "red"],
+        "unrecognized arguments",
+    ),
+    "zero-batch-size": (
+        ["clean", "{dumps}", "--out", "{tmp}/out", "--batch-size", "0"],
+        "--batch-size: Input",
+    ),
+    "negative-max-page-mb": (
+        ["clean", "{dumps}", "--out", "{tmp}/out", "--max-page-mb", "-1"],
+        "--max-page-mb: Inp",
+    ),
+    "infinite-batch-mb": (
+        ["clean", "{dumps}", "--out", "{tmp}/out", "--batch-mb", "inf"],
+        "not a number of MB",
+    ),
+    "no-out": (["clean", "{dumps}"], "the following arguments are required: --out"),
+    "unknown-command": (["polish", "{dumps}"], "invalid choice: 'polish'"),
+    "serve-without-schedule": (
+        ["serve", "{dumps}", "--out", "{tmp}/out"],
+        "one of the arguments --cron --interval",
+    ),
+    "serve-cron-and-interval": (
+        ["serve", "{dumps}", "--out", "{tmp}/out", "--cron", "* * * * *", "--interval", "9"],
+        "argument --interval: not allowed with argument --cron",
+    ),
+    "serve-zero-interval": (
+        ["serve", "{dumps}", "--out", "{tmp}/out", "--interval", "0"],
+        "must be a positive",
+    ),
+    "serve-missing-input": (
+        ["serve", "{tmp}/missing", "--out", "{tmp}/out", "--interval", "60"],
+        "INPUT: '{tmp}/",
+    ),
+}
+OTHER_CASES = {
+    "serve-bad-cron": ["serve", "{dumps}", "--out", "{tmp}/out", "--cron", "*/61 x"],
+    "clean-help": ["clean", "--help"],
+}
+
+
+def write_dumps(folder: Path) -> Path:
     folder.mkdir()
     (folder / "notes.txt").write_text(
         "Plain text dumps are the simplest input: one page of visible text per file.\n"
@@ -36,6 +124,58 @@ def dump_folder(tmp_path: Path) -> Path:
     )
     (folder / "empty.html").write_text("")
     return folder
+
+
+@pytest.fixture
+def dump_folder(tmp_path: Path) -> Path:
+    return write_dumps(tmp_path / "dumps")
+
+
+@dataclass(frozen=True)
+class CliRun:
+    """One case's run of the CLI, and its folder."""
+
+    tmp: Path
+    dumps: Path
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    prefect_imported: bool
+
+    def fill(self, text: str) -> str:
+        return text.format(tmp=self.tmp, dumps=self.dumps)
+
+
+@pytest.fixture(scope="module")
+def cli_runs(tmp_path_factory) -> dict[str, CliRun]:
+    """Every case of BAD_CONFIGURATIONS and OTHER_CASES, run by one subprocess (an interpreter
+    with the CLI imported takes 1-3 s to start)."""
+    cases = {name: args for name, (args, _) in BAD_CONFIGURATIONS.items()} | OTHER_CASES
+    folders, plan = {}, []
+    for name, args in cases.items():
+        tmp, report = tmp_path_factory.mktemp(name), tmp_path_factory.mktemp(f"{name}-report")
+        (tmp / "file").write_text("")
+        folders[name] = (tmp, write_dumps(tmp / "dumps"), report)
+        plan.append([str(report), [arg.format(tmp=tmp, dumps=tmp / "dumps") for arg in args]])
+
+    launched = time.time()
+    result = run_cli("-c", RUN_CASES_AND_REPORT_PREFECT, json.dumps(plan), str(launched))
+
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    runs = {}
+    for name, (tmp, dumps, report) in folders.items():
+        outcome = json.loads((report / "result.json").read_text())
+        runs[name] = CliRun(
+            tmp=tmp,
+            dumps=dumps,
+            returncode=outcome["returncode"],
+            stdout=(report / "stdout").read_text(),
+            stderr=(report / "stderr").read_text(),
+            seconds=outcome["seconds"],
+            prefect_imported=(report / "prefect").read_text() == "imported",
+        )
+    return runs
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
@@ -49,58 +189,32 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 60):
     )
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["clean", "{tmp}/missing", "--out", "{tmp}/out"], "INPUT: '{tmp}/missing' is not a file"),
-        (["clean", "{dumps}", "--out", "{tmp}/file/out"], "cannot write to output folder"),
-        (["clean", "{dumps}", "--out", "{tmp}/out", "--colour", "red"], "unrecognized arguments"),
-        (["clean", "{dumps}", "--out", "{tmp}/out", "--batch-size", "0"], "--batch-size: Input"),
-        (["clean", "{dumps}", "--out", "{tmp}/out", "--max-page-mb", "-1"], "--max-page-mb: Inp"),
-        (["clean", "{dumps}", "--out", "{tmp}/out", "--batch-mb", "inf"], "not a number of MB"),
-        (["clean", "{dumps}"], "the following arguments are required: --out"),
-        (["polish", "{dumps}"], "invalid choice: 'polish'"),
-        (["serve", "{dumps}", "--out", "{tmp}/out"], "one of the arguments --cron --interval"),
-        (
-            ["serve", "{dumps}", "--out", "{tmp}/out", "--cron", "* * * * *", "--interval", "9"],
-            "argument --interval: not allowed with argument --cron",
-        ),
-        (["serve", "{dumps}", "--out", "{tmp}/out", "--interval", "0"], "must be a positive"),
-        (["serve", "{tmp}/missing", "--out", "{tmp}/out", "--interval", "60"], "INPUT: '{tmp}/"),
-    ],
-)
-def test_bad_configuration_fails_fast_with_one_line_before_prefect_starts(
-    args, message, dump_folder, tmp_path
-):
-    (tmp_path / "file").write_text("")
-    fill = {"tmp": str(tmp_path), "dumps": str(dump_folder)}
-    started = time.monotonic()
+@pytest.mark.parametrize("case", BAD_CONFIGURATIONS)
+def test_bad_configuration_fails_fast_with_one_line_before_prefect_starts(case, cli_runs):
+    run, (_, message) = cli_runs[case], BAD_CONFIGURATIONS[case]
 
-    result = run_cli("-c", RUN_AND_REPORT_PREFECT, *(a.format(**fill) for a in args))
-
-    assert time.monotonic() - started < 10
-    assert result.returncode == EXIT_BAD_CONFIG
-    assert result.stdout == "prefect not imported\n"
-    assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith("winnow")
-    assert message.format(**fill) in result.stderr
-    assert not (tmp_path / "out").exists()
+    assert run.seconds < 10
+    assert run.returncode == EXIT_BAD_CONFIG
+    assert not run.prefect_imported
+    assert run.stdout == ""
+    assert run.stderr.count("\n") == 1
+    assert run.stderr.startswith("winnow")
+    assert run.fill(message) in run.stderr
+    assert not (run.tmp / "out").exists()
 
 
-def test_serve_rejects_a_bad_cron_expression_before_starting_a_server(dump_folder, tmp_path):
-    result = run_cli(
-        "-m", "flows", "serve", str(dump_folder), "--out", str(tmp_path / "out"), "--cron", "*/61 x"
-    )
-    assert result.returncode == EXIT_BAD_CONFIG
-    assert result.stderr == "winnow serve: error: --cron: not a cron expression: '*/61 x'\n"
-    assert "starting a Prefect server" not in result.stdout
+def test_serve_rejects_a_bad_cron_expression_before_starting_a_server(cli_runs):
+    run = cli_runs["serve-bad-cron"]
+    assert run.returncode == EXIT_BAD_CONFIG
+    assert run.stderr == "winnow serve: error: --cron: not a cron expression: '*/61 x'\n"
+    assert "starting a Prefect server" not in run.stdout
 
 
-def test_help_lists_the_clean_options():
-    result = run_cli("-m", "flows", "clean", "--help")
-    assert result.returncode == 0
+def test_help_lists_the_clean_options(cli_runs):
+    run = cli_runs["clean-help"]
+    assert run.returncode == 0
     for option in ("--out", "--batch-size", "--workers", "--max-page-mb", "--run-id"):
-        assert option in result.stdout
+        assert option in run.stdout
 
 
 def test_clean_prints_progress_and_summary(
@@ -132,7 +246,9 @@ def test_clean_prints_progress_and_summary(
 
 
 def test_a_real_run_prints_no_tracebacks_or_errors(dump_folder, tmp_path):
-    """The console script's own environment: a fresh PREFECT_HOME and a temporary server."""
+    """The console script's own environment: a fresh PREFECT_HOME and a temporary server. The
+    first start on a new database is the point (it migrates the database, and once logged an
+    ERROR), so this run does not share the session's server or home."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
 

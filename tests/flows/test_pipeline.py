@@ -152,7 +152,7 @@ def read_artifact_markdown(key: str) -> str:
 def test_flow_cleans_every_input_into_parquet(prefect_harness, dump_folder, tmp_path):
     out = tmp_path / "out"
     params = CleanParams(
-        inputs=[str(dump_folder)], out=str(out), batch_size=2, workers=2, run_id="flow-test"
+        inputs=[str(dump_folder)], out=str(out), batch_size=2, workers=1, run_id="flow-test"
     )
 
     summary = clean_dumps(params)
@@ -219,7 +219,7 @@ def test_a_rerun_cleans_only_new_and_changed_files(prefect_harness, dump_folder,
     out = tmp_path / "out"
 
     def run(run_id: str):
-        params = CleanParams(inputs=[str(dump_folder)], out=str(out), workers=2, run_id=run_id)
+        params = CleanParams(inputs=[str(dump_folder)], out=str(out), workers=1, run_id=run_id)
         return clean_dumps(params)
 
     first = run("first")
@@ -269,11 +269,11 @@ def test_flow_with_compact_leaves_one_part_holding_the_latest_versions(
     prefect_harness, dump_folder, tmp_path
 ):
     out = tmp_path / "out"
-    clean_dumps(CleanParams(inputs=[str(dump_folder)], out=str(out), workers=2, run_id="one"))
+    clean_dumps(CleanParams(inputs=[str(dump_folder)], out=str(out), workers=1, run_id="one"))
     notes = dump_folder / "notes.txt"
     notes.write_text(notes.read_text() + "A paragraph added later reads like the rest of it.\n")
     summary = clean_dumps(
-        CleanParams(inputs=[str(dump_folder)], out=str(out), workers=2, run_id="two", compact=True)
+        CleanParams(inputs=[str(dump_folder)], out=str(out), workers=1, run_id="two", compact=True)
     )
 
     assert summary.compacted is not None

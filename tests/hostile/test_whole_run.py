@@ -244,15 +244,12 @@ def add_warc(corpus: Corpus) -> None:
 
 
 @pytest.fixture
-def cli_env(prefect_harness, tmp_path) -> dict[str, str]:
-    """The CLI runs use the session's Prefect test server: a temporary server of their own
-    would add about 10 s to each run (tests/flows/test_cli.py and tests/e2e run that path)."""
-    from prefect.settings import PREFECT_API_URL
-
+def cli_env(prefect_api_url, tmp_path) -> dict[str, str]:
+    """The CLI runs use the session's Prefect test server (see `prefect_api_url`)."""
     return {
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_API_URL": PREFECT_API_URL.value(),
+        "PREFECT_API_URL": prefect_api_url,
     }
 
 
