@@ -15,12 +15,15 @@ def judge_all(doc: Document, cleaners: Iterable[Cleaner]) -> list[Removal]:
     return [removal for cleaner in cleaners for removal in cleaner.judge(doc)]
 
 
-def apply(doc: Document, removals: Sequence[Removal]) -> Cleaned:
+def apply(doc: Document, *passes: Sequence[Removal]) -> Cleaned:
     """Build the text from the blocks nobody removed and fill empty metadata from removals.
 
     A block removed by several cleaners is audited once: a removal that moves its content
-    into metadata is the most specific explanation, otherwise the first one given.
+    into metadata is the most specific explanation, otherwise the first one given. Removals
+    come in passes (see `clean`); for a metadata field, a value from an earlier pass wins,
+    since that pass judged the whole page, and within a pass the first in page order.
     """
+    removals = [removal for found in passes for removal in found]
     audit: dict[int, Removal] = {}
     for removal in removals:
         current = audit.get(removal.block.index)
@@ -29,7 +32,8 @@ def apply(doc: Document, removals: Sequence[Removal]) -> Cleaned:
     kept = tuple(b for b in doc.blocks if b.index not in audit)
     paragraphs = [b.text.strip() for b in kept]
     text = "\n\n".join(paragraphs)
-    meta = _meta_from(doc.meta, sorted(removals, key=lambda r: r.block.index))
+    by_precedence = [r for found in passes for r in sorted(found, key=lambda r: r.block.index)]
+    meta = _meta_from(doc.meta, by_precedence)
     # The text's own language beats a declared one (templates keep lang="en" on pages in
     # other languages); the declaration stands in when the text is too short to tell.
     language = identify_language(text) or meta.language
@@ -41,7 +45,27 @@ def apply(doc: Document, removals: Sequence[Removal]) -> Cleaned:
 
 
 def clean(doc: Document, cleaners: Iterable[Cleaner]) -> Cleaned:
-    return apply(doc, judge_all(doc, cleaners))
+    """Judge the document, take out what was removed, and judge what is left again until
+    nothing more goes; then `apply` every pass's removals at once.
+
+    Rules that weigh a line against the rest of the page (where the prose starts, the densest
+    region, where the article ends) see a different page once the other rules' removals are
+    gone. Stopping only when a pass removes nothing makes cleaning idempotent: each pass sees
+    the kept blocks as they are, and for a text dump these are exactly the blocks that
+    `text_document` makes from the clean text, so cleaning the clean text removes nothing
+    more. Cleaners judge blocks by their text and position, never by `Block.index` (the
+    indices of a later pass have gaps).
+    """
+    cleaners = tuple(cleaners)
+    passes: list[list[Removal]] = []
+    remaining = doc
+    while found := judge_all(remaining, cleaners):
+        passes.append(found)
+        gone = {removal.block.index for removal in found}
+        remaining = replace(
+            remaining, blocks=tuple(b for b in remaining.blocks if b.index not in gone)
+        )
+    return apply(doc, *passes)
 
 
 def _meta_from(meta: Meta, removals: Sequence[Removal]) -> Meta:

@@ -7,27 +7,27 @@ from functools import lru_cache
 
 from cleaners.document import Block, Document, Removal
 from cleaners.patterns import (
-    DATE_LINE,
     LINE_CACHE_SIZE,
     NAVIGATION_LINES,
-    PUBLICATION_LINE,
-    SOURCE_LINE,
     normalise,
     words,
 )
 from cleaners.rules.captions import caption_reason
-from cleaners.rules.metadata import byline_author
+from cleaners.rules.metadata import byline_author, line_date, source_line
 from cleaners.rules.navigation import is_breadcrumb
 from cleaners.rules.widgets import widget_reason
 from cleaners.signals import is_prose
 
 TITLE_MIN_WORDS = 2
 TITLE_MAX_WORDS = 30
+HEAD_NAVIGATION_MAX_WORDS = 6
+"""Lines above the article this short that are not sentences are menus and section names."""
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_furniture(text: str) -> bool:
-    """Claimed by one of the line rules: not article text, whatever its length."""
+    """Claimed by one of the line rules (at their default settings): not article text,
+    whatever its length, and removed wherever it stands."""
     stripped = text.strip()
     return bool(
         widget_reason(stripped)
@@ -35,9 +35,8 @@ def is_furniture(text: str) -> bool:
         or byline_author(stripped)
         or is_breadcrumb(stripped)
         or normalise(stripped) in NAVIGATION_LINES
-        or DATE_LINE.match(stripped)
-        or SOURCE_LINE.match(stripped)
-        or PUBLICATION_LINE.match(stripped)
+        or line_date(stripped)
+        or source_line(stripped)
     )
 
 
@@ -59,14 +58,47 @@ def is_heading_like(text: str) -> bool:
     )
 
 
-def title_line(doc: Document) -> Block | None:
-    """The dump's title: the last heading-like line above the first prose paragraph."""
+def is_head_navigation(text: str, *, max_words: int = HEAD_NAVIGATION_MAX_WORDS) -> bool:
+    """Short enough to be a menu entry or section name, and not a sentence."""
+    return len(words(text)) <= max_words and not text.rstrip().endswith((".", "!", "?"))
+
+
+def _head(doc: Document) -> tuple[Block, ...]:
+    """The blocks above the first prose paragraph; none on a page without prose."""
     start = content_start(doc)
-    head = doc.blocks[:start] if start is not None else ()
-    for block in reversed(head):
+    return doc.blocks[:start] if start is not None else ()
+
+
+def title_candidate(doc: Document) -> Block | None:
+    """The last heading-like line above the first prose paragraph, if any."""
+    for block in reversed(_head(doc)):
         if is_heading_like(block.text):
             return block
     return None
+
+
+def title_line(
+    doc: Document, *, head_navigation_max_words: int = HEAD_NAVIGATION_MAX_WORDS
+) -> Block | None:
+    """A text dump's title: the title candidate, when page chrome (menu lines, a breadcrumb,
+    a byline, a date line...) stands above the first prose paragraph too, or when no other
+    heading-like line does.
+
+    Either way the clean text has no title left to find: cleaning removes the chrome, and
+    with it gone, a single heading left above the text is the title of what remains (`clean`
+    takes it in a later pass) while two or more are not told apart and stay.
+    """
+    candidate = title_candidate(doc)
+    if candidate is None:
+        return None
+    head = [block for block in _head(doc) if block is not candidate]
+    has_chrome = any(
+        is_head_navigation(block.text, max_words=head_navigation_max_words)
+        or is_furniture(block.text)
+        for block in head
+    )
+    alone = not any(is_heading_like(block.text) for block in head)
+    return candidate if has_chrome or alone else None
 
 
 def _same_title(line: str, title: str) -> bool:
@@ -88,16 +120,21 @@ def _same_title(line: str, title: str) -> bool:
 class TitleEcho:
     """The title repeated as the first line(s) of the body goes to `title`.
 
-    With a known title (HTML metadata), lines equal to it near the top go. Without one (text
-    dumps), the last heading-like line above the first prose paragraph is the title.
+    With a known title (HTML metadata), lines equal to it near the top go. Without one, in a
+    text dump (origin "text"), `title_line` finds it: `head_navigation_max_words` is the word
+    limit of the `HeadNavigation` that runs alongside. HTML extraction looks for the title
+    itself; where it found none, no line is taken for it.
     """
 
     search_blocks: int = 8
+    head_navigation_max_words: int = HEAD_NAVIGATION_MAX_WORDS
     name: str = "title"
 
     def __post_init__(self) -> None:
         if self.search_blocks < 1:
             raise ValueError("search_blocks must be at least 1")
+        if self.head_navigation_max_words < 1:
+            raise ValueError("head_navigation_max_words must be at least 1")
 
     def judge(self, doc: Document) -> list[Removal]:
         title = doc.meta.title
@@ -109,7 +146,9 @@ class TitleEcho:
                 for block in window
                 if _same_title(block.text, title)
             ]
-        block = title_line(doc)
+        if doc.origin != "text":
+            return []
+        block = title_line(doc, head_navigation_max_words=self.head_navigation_max_words)
         if block is None:
             return []
         return [Removal(block, self.name, "title_echo", "title", block.text.strip())]
@@ -119,11 +158,11 @@ class TitleEcho:
 class HeadNavigation:
     """Short lines above the first prose paragraph of a text dump: menus, section names.
 
-    Lines that end like a sentence stay (a standfirst), and so does the title line, which
+    Lines that end like a sentence stay (a standfirst), and so does the title candidate, which
     `TitleEcho` moves to the metadata. A page with no prose keeps its head.
     """
 
-    max_words: int = 6
+    max_words: int = HEAD_NAVIGATION_MAX_WORDS
     name: str = "head"
 
     def __post_init__(self) -> None:
@@ -134,11 +173,9 @@ class HeadNavigation:
         start = content_start(doc)
         if start is None:
             return []
-        title = title_line(doc) if not doc.meta.title else None
+        title = title_candidate(doc) if not doc.meta.title else None
         return [
             Removal(block, self.name, "head_navigation")
             for block in doc.blocks[:start]
-            if block is not title
-            and len(words(block.text)) <= self.max_words
-            and not block.text.rstrip().endswith((".", "!", "?"))
+            if block is not title and is_head_navigation(block.text, max_words=self.max_words)
         ]

@@ -1,8 +1,9 @@
 import copy
 import random
+from dataclasses import dataclass
 
 import pytest
-from cleaner_samples import BUS_PARAGRAPHS, doc
+from cleaner_samples import BUS_PARAGRAPHS, doc, inquiry_paragraph
 
 from cleaners.api import TEXT_CLEANERS
 from cleaners.apply import apply, clean, judge_all
@@ -147,6 +148,16 @@ def test_first_value_in_page_order_wins_for_a_field():
     assert apply(page, removals[::-1]).meta.author == "Jane Doe"
 
 
+def test_a_value_from_an_earlier_pass_wins_over_one_earlier_in_the_page():
+    page = doc("Kicker line", TITLE, *BUS_PARAGRAPHS)
+    kicker, title = page.blocks[:2]
+    first = [Removal(title, "title", "title_echo", "title", TITLE)]
+    second = [Removal(kicker, "title", "title_echo", "title", "Kicker line")]
+
+    assert apply(page, first, second).meta.title == TITLE
+    assert apply(page, first + second).meta.title == "Kicker line"
+
+
 def test_text_is_kept_blocks_stripped_and_joined_by_a_blank_line():
     blocks = (Block(0, "  First kept.  "), Block(1, "Removed."), Block(2, "Second kept.\n"))
     page = Document(blocks)
@@ -185,3 +196,41 @@ def test_empty_document_gives_empty_text_and_no_language():
 
     assert (cleaned.text, cleaned.kept, cleaned.removed) == ("", (), ())
     assert cleaned.meta.language is None
+
+
+@dataclass(frozen=True)
+class LastOfLongPages:
+    """A toy rule that judges a block against its page: the last block of a page of more
+    than two blocks goes."""
+
+    name: str = "toy"
+
+    def judge(self, doc: Document) -> list[Removal]:
+        return [Removal(doc.blocks[-1], self.name, "last_block")] if len(doc.blocks) > 2 else []
+
+
+def test_cleaners_judge_what_is_left_again_until_nothing_more_goes():
+    page = doc("First.", "Second.", "Third.", "Fourth.", "Fifth.")
+
+    cleaned = clean(page, (LastOfLongPages(),))
+
+    assert cleaned.text == "First.\n\nSecond."
+    assert [(r.block.text, r.cleaner, r.reason, r.at) for r in cleaned.removed] == [
+        (text, "toy", "last_block", 2) for text in ("Third.", "Fourth.", "Fifth.")
+    ]
+
+
+def test_a_marker_that_ends_the_article_once_the_rest_is_gone_cuts_too():
+    """On the whole page, prose after "Related articles" keeps the first "Leave a Reply"
+    from ending the article (under a quarter of the prose is above it); once the cut at
+    "Related articles" has removed that prose, it does."""
+    paragraphs = [inquiry_paragraph(n) for n in range(14)]
+    page = doc(
+        *paragraphs[:3], "Leave a Reply", *paragraphs[3:10], "Related articles", *paragraphs[10:]
+    )
+
+    cleaned = clean(page, (TailCut(),))
+
+    assert cleaned.text == "\n\n".join(paragraphs[:3])
+    markers = [r.block.text for r in cleaned.removed if r.reason == "tail_marker"]
+    assert markers == ["Leave a Reply", "Related articles"]

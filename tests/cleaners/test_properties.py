@@ -1,9 +1,11 @@
 """Properties of the cleaners on random and mutated input (hypothesis): they never raise,
-never put text in the output that the input did not have, and give the same answer twice."""
+never put text in the output that the input did not have, give the same answer twice, and
+cleaning a clean text again removes nothing more."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,6 +13,9 @@ from hypothesis import strategies as st
 
 from cleaners import clean_html, clean_text
 from cleaners.patterns import INVISIBLE_CHARACTERS
+from cleaners.text import text_document
+
+SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 
 PROSE = (
     "The council voted on Tuesday to expand the bus network with six new routes across the "
@@ -70,6 +75,41 @@ def test_text_cleaning_only_keeps_input_lines_and_is_deterministic(dump):
             assert " ".join(paragraph.split()) in squashed
     again = clean_text(dump)
     assert (again.text, again.removed, again.meta) == (cleaned.text, cleaned.removed, cleaned.meta)
+
+
+def assert_cleaning_again_removes_nothing(dump: str) -> None:
+    cleaned = clean_text(dump)
+    # cleaning stops when a pass over the kept lines removes nothing; those are the lines
+    # the clean text splits into, so cleaning it again must find nothing either
+    assert [b.text for b in text_document(cleaned.text).blocks] == [b.text for b in cleaned.kept]
+    again = clean_text(cleaned.text)
+    assert again.removed == ()
+    assert again.text == cleaned.text
+
+
+HEADLINES = [
+    "Six new routes for the north after years of waiting for them",
+    "Top stories",
+    "Council expands bus network",
+]
+page_like_dumps = st.lists(
+    st.one_of(lines, st.sampled_from(HEADLINES), st.just(PROSE)), max_size=60
+).map("\n".join)
+
+
+@SETTINGS
+@given(st.one_of(dumps, page_like_dumps))
+def test_cleaning_a_clean_text_again_removes_nothing(dump):
+    assert_cleaning_again_removes_nothing(dump)
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS.glob("*.txt")), ids=lambda path: path.name)
+def test_cleaning_a_clean_seed_again_removes_nothing(seed):
+    assert_cleaning_again_removes_nothing(seed.read_text(encoding="utf-8"))
+
+
+def test_the_seeds_are_there():
+    assert list(SEEDS.glob("*.txt")), f"no text seeds in {SEEDS}"
 
 
 @SETTINGS

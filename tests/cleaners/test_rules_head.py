@@ -1,6 +1,7 @@
 import pytest
 from cleaner_samples import BUS_PARAGRAPHS, doc, reason_by_text, removed_texts
 
+from cleaners import clean_text
 from cleaners.document import Document, Meta
 from cleaners.rules.head import HeadNavigation, TitleEcho
 
@@ -37,6 +38,56 @@ def test_byline_and_date_are_not_taken_for_the_title():
     page = doc(TITLE, "By Jane Doe", "March 3, 2024", *BUS_PARAGRAPHS)
 
     assert removed_texts(TitleEcho().judge(page)) == [TITLE]
+
+
+def test_a_lone_heading_above_the_text_is_its_title():
+    assert removed_texts(TitleEcho().judge(doc(TITLE, STANDFIRST, *BUS_PARAGRAPHS))) == [TITLE]
+
+
+def test_two_headings_without_chrome_are_not_told_apart():
+    kicker = "Six new routes for the north after years of waiting for them"
+
+    assert TitleEcho().judge(doc(kicker, TITLE, *BUS_PARAGRAPHS)) == []
+
+
+def test_title_line_of_a_dump_needs_menu_lines_of_the_configured_length():
+    page = doc("Local news from the north", TITLE, *BUS_PARAGRAPHS)
+
+    assert removed_texts(TitleEcho().judge(page)) == [TITLE]
+    assert TitleEcho(head_navigation_max_words=3).judge(page) == []
+
+
+def test_a_long_breadcrumb_above_the_title_is_chrome_enough():
+    page = doc(f"Home > Local news > {TITLE} after a long debate", TITLE, *BUS_PARAGRAPHS)
+
+    assert removed_texts(TitleEcho().judge(page)) == [TITLE]
+
+
+def test_html_extraction_without_a_title_has_no_title_line():
+    page = doc("Home", "World", TITLE, *BUS_PARAGRAPHS)
+    extracted = Document(page.blocks, Meta(), origin="html")
+
+    assert TitleEcho().judge(extracted) == []
+
+
+def test_cleaning_again_finds_no_title_in_the_clean_text():
+    """Chrome shows which heading is the title; once chrome and title are gone, a lone
+    heading left above the text would be the title of the clean text, so it goes too (in a
+    later pass), while the page's title stays the one found first."""
+    kicker = "Six new routes for the north after years of waiting for them"
+    second = "What the new timetable means for commuters in the northern suburbs"
+    lone = clean_text("\n".join(["Home", "World", kicker, TITLE, *BUS_PARAGRAPHS]))
+    pair = clean_text("\n".join(["Home", "World", kicker, second, TITLE, *BUS_PARAGRAPHS]))
+
+    assert (lone.meta.title, lone.text) == (TITLE, "\n\n".join(BUS_PARAGRAPHS))
+    assert [(r.block.text, r.reason) for r in lone.removed if r.cleaner == "title"] == [
+        (kicker, "title_echo"),
+        (TITLE, "title_echo"),
+    ]
+    assert (pair.meta.title, pair.text.split("\n\n")[:2]) == (TITLE, [kicker, second])
+    for cleaned in (lone, pair):
+        again = clean_text(cleaned.text)
+        assert (again.text, again.removed) == (cleaned.text, ())
 
 
 def test_dump_without_prose_has_no_title_line():
@@ -125,7 +176,12 @@ def test_head_navigation_word_limit_is_configurable():
 
 
 @pytest.mark.parametrize(
-    ("cleaner", "kwargs"), [(TitleEcho, {"search_blocks": 0}), (HeadNavigation, {"max_words": 0})]
+    ("cleaner", "kwargs"),
+    [
+        (TitleEcho, {"search_blocks": 0}),
+        (TitleEcho, {"head_navigation_max_words": 0}),
+        (HeadNavigation, {"max_words": 0}),
+    ],
 )
 def test_head_rules_reject_invalid_settings(cleaner, kwargs):
     with pytest.raises(ValueError):
