@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 
 from cleaners.apply import clean
@@ -102,15 +103,19 @@ def extraction_missed_content(extracted: Cleaned, visible: Cleaned) -> bool:
 def _dropped_by_extraction(
     visible: Document, extracted: Document, kept: tuple[Block, ...]
 ) -> tuple[Removal, ...]:
-    """Visible lines that appear nowhere in trafilatura's output (compared normalised), each
-    placed after the last kept paragraph that an earlier visible line belongs to."""
+    """Visible lines that appear nowhere in trafilatura's output (compared normalised), or
+    more often on the page than in the output (a repeat extraction kept once), each placed
+    after the last kept paragraph that an earlier visible line belongs to."""
     everything = normalise(" ".join(block.text for block in extracted.blocks))
     paragraphs = [normalise(block.text) for block in kept]
     dropped: list[Removal] = []
+    shown: Counter[str] = Counter()
     seen = 0  # kept paragraphs that visible lines so far have reached
     for block in visible.blocks:
         line = normalise(block.text)
-        if line not in everything:
+        shown[line] += 1
+        repeat_dropped = shown[line] > 1 and line and shown[line] > everything.count(line)
+        if line not in everything or repeat_dropped:
             dropped.append(Removal(block, "extractor", "outside_main_content", at=seen))
             continue
         for number in range(max(seen - 1, 0), len(paragraphs)):

@@ -7,12 +7,13 @@ from cleaners.patterns import INVISIBLE_CHARACTERS
 
 
 def text_document(text: str, *, url: str | None = None) -> Document:
-    """Blocks are the dump's non-empty lines, whitespace-trimmed, in order.
+    """Blocks are the dump's non-empty lines in order, each with its runs of whitespace (tabs
+    between table cells, no-break spaces) made one space, as a browser shows them.
 
     Browser dumps put one rendered block per line; blank lines only add spacing, so they
     carry no structure worth keeping.
     """
     text = INVISIBLE_CHARACTERS.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = (line.strip() for line in text.split("\n"))
+    lines = (" ".join(line.split()) for line in text.split("\n"))
     blocks = tuple(Block(i, line, "line") for i, line in enumerate(x for x in lines if x))
     return Document(blocks=blocks, meta=Meta(url=url), origin="text")

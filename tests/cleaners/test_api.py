@@ -162,6 +162,18 @@ def test_every_visible_line_is_kept_or_explained():
         assert block.text in cleaned.text or block.text in explained, block.text
 
 
+def test_a_repeat_that_extraction_kept_once_is_explained():
+    paragraph = BUS_PARAGRAPHS[0]
+    page = f"<html><body><article><p>{paragraph}</p><p>{paragraph}</p></article></body></html>"
+
+    cleaned = clean_html(page)
+
+    assert cleaned.text.count(paragraph) == 1
+    assert [(r.block.text, r.cleaner, r.reason) for r in cleaned.removed] == [
+        (paragraph, "extractor", "outside_main_content")
+    ]
+
+
 def test_fallback_page_reports_the_visible_text_extractor():
     assert clean_html(FALLBACK_HTML).extractor == "visible_text"
     assert clean_text(DUMP).extractor == "text_dump"

@@ -165,7 +165,8 @@ def test_teaser_prefixes_in_several_languages(teaser):
 
 def test_french_teaser_with_space_before_colon():
     teaser = "À lire aussi\u00a0: Le tramway prend du retard"
-    assert removed_texts(InlineTeasers().judge(doc(teaser))) == [teaser]
+    # the no-break space is a space by the time the rule sees the line
+    assert removed_texts(InlineTeasers().judge(doc(teaser))) == [teaser.replace("\u00a0", " ")]
 
 
 @pytest.mark.parametrize(

@@ -25,3 +25,12 @@ def test_text_document_records_origin_and_url_only():
 def test_blank_input_has_no_blocks():
     assert text_document("").blocks == ()
     assert text_document(" \n\t\n").blocks == ()
+
+
+def test_runs_of_whitespace_in_a_line_become_one_space():
+    dump = "Team\tW\tL\nThe\u00a0council  voted  on Tuesday.\n"
+
+    assert [b.text for b in text_document(dump).blocks] == [
+        "Team W L",
+        "The council voted on Tuesday.",
+    ]
