@@ -1,8 +1,9 @@
 """Exact and near-duplicate detection over clean text: content hashes, MinHash, banded LSH.
 
 Exact duplicates share `content_hash` (the text's words, case, whitespace and punctuation
-folded). Near-duplicates share enough word shingles: `signature` is a datasketch MinHash
-("affine32" scheme) of the text's SHINGLE_WORDS-word shingles, and `NearDupIndex` finds the
+folded). Near-duplicates share enough word shingles: `signature` is a MinHash of the text's
+SHINGLE_WORDS-word shingles (the same values as datasketch's "affine32" scheme, computed here
+because importing datasketch imports scipy: 60 MB in every worker), and `NearDupIndex` finds the
 first-seen document whose estimated Jaccard similarity reaches `threshold` through banded
 LSH. Signatures are small picklable bytes, so worker processes compute them and one process
 indexes them in order; the index round-trips through plain columns (a Parquet file in OUT) so
@@ -26,7 +27,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from datasketch import MinHash
 
 from cleaners.patterns import INVISIBLE_CHARACTERS, WORD
 
@@ -114,10 +114,6 @@ class Match:
     kind: Kind
 
 
-def _identity(value: int) -> int:
-    return value
-
-
 def _shingle_hashes(words: list[str], shingle_words: int) -> np.ndarray:
     """32-bit hashes of the word `shingle_words`-grams; a text shorter than one shingle is
     one shingle of all its words, an empty text has none."""
@@ -145,10 +141,22 @@ _PERMUTATIONS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The affine maps h -> a * h + b (mod 2^32, odd a) drawn as datasketch draws them."""
     if num_perm not in _PERMUTATIONS:
-        template = MinHash(num_perm=num_perm, seed=SIGNATURE_SEED, scheme="affine32")
-        _PERMUTATIONS[num_perm] = template.permutations
+        draw = np.random.RandomState(SIGNATURE_SEED)
+        odd = draw.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        offset = draw.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+        _PERMUTATIONS[num_perm] = (odd, offset)
     return _PERMUTATIONS[num_perm]
+
+
+def _mix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, applied to each shingle hash before the permutations."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def signature(
@@ -157,17 +165,13 @@ def signature(
     """MinHash of the text's word shingles (see `tokens` for what counts as a word)."""
     if shingle_words < 1 or shingle_words > len(_SHINGLE_MULTIPLIERS):
         raise ValueError(f"shingle_words must be 1..{len(_SHINGLE_MULTIPLIERS)}")
-    minhash = MinHash(
-        num_perm=num_perm,
-        seed=SIGNATURE_SEED,
-        hashfunc=_identity,
-        permutations=_permutations(num_perm),
-        scheme="affine32",
-    )
-    shingles = _shingle_hashes(tokens(text), shingle_words)
+    odd, offset = _permutations(num_perm)
+    minimum = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+    shingles = _mix32(_shingle_hashes(tokens(text), shingle_words))
     for start in range(0, len(shingles), SHINGLE_CHUNK):
-        minhash.update_batch(shingles[start : start + SHINGLE_CHUNK].tolist())
-    return Signature(minhash.hashvalues.astype("<u4").tobytes())
+        chunk = shingles[start : start + SHINGLE_CHUNK].reshape(-1, 1)
+        np.minimum(minimum, (chunk * odd + offset).min(axis=0), out=minimum)
+    return Signature(minimum.astype("<u4").tobytes())
 
 
 _BAND_MULTIPLIERS = np.random.RandomState(0xBA4D).randint(

@@ -227,6 +227,28 @@ def test_signatures_are_compact_picklable_and_the_same_in_another_process():
     assert other.stdout == sig.values.hex()
 
 
+@pytest.mark.parametrize("text", ["", "Harbour", " ".join(HARBOUR), " ".join(HARBOUR) * 40])
+def test_signatures_equal_datasketch_minhash(text):
+    """Indexes written when signatures came from datasketch's MinHash stay valid."""
+    datasketch = pytest.importorskip("datasketch")
+    shingles = near_dup._shingle_hashes(near_dup.tokens(text), near_dup.SHINGLE_WORDS)
+    reference = datasketch.MinHash(
+        num_perm=NUM_PERM, seed=near_dup.SIGNATURE_SEED, hashfunc=int, scheme="affine32"
+    )
+    reference.update_batch(shingles.tolist())
+
+    assert signature(text).values == reference.hashvalues.astype("<u4").tobytes()
+
+
+def test_a_worker_imports_neither_datasketch_nor_scipy():
+    """scipy, which datasketch imports, would cost every worker process 60 MB."""
+    script = "import sys, flows.batch; print(sorted({'datasketch', 'scipy'} & set(sys.modules)))"
+    imported = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert imported.stdout.strip() == "[]"
+
+
 def test_texts_shorter_than_a_shingle_match_only_their_copies():
     index = NearDupIndex()
     observe(index, "a", "Ferry cancelled")
