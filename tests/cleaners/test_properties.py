@@ -129,7 +129,7 @@ def as_html(text: str) -> str:
 
 # Distinct lines: trafilatura keeps a repeated paragraph twice in some places of a page and
 # once in others, so a page with repeats can lose one the second time (explained then as
-# extractor/outside_main_content; 3 of 402 wcxb-dev pages).
+# extractor/outside_main_content; 2 of 402 wcxb-dev pages).
 distinct_pages = st.lists(
     st.tuples(st.sampled_from(TAGS), bmp_lines),
     max_size=25,
