@@ -125,16 +125,25 @@ def _shingle_hashes(words: list[str], shingle_words: int) -> np.ndarray:
     combined = np.zeros(count, dtype=np.uint64)
     for position in range(width):
         combined += word_hashes[position : position + count] * _SHINGLE_MULTIPLIERS[position]
-    return (_mix64(combined) >> np.uint64(32)).astype(np.uint32)
+    return (_mix(combined) >> np.uint64(32)).astype(np.uint32)
 
 
-def _mix64(values: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser: spreads the combined word hashes over all bits."""
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xFF51AFD7ED558CCD)
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xC4CEB9FE1A85EC53)
-    return values ^ (values >> np.uint64(33))
+_FINALISERS = {
+    np.dtype(np.uint64): (33, 0xFF51AFD7ED558CCD, 33, 0xC4CEB9FE1A85EC53, 33),
+    np.dtype(np.uint32): (16, 0x85EBCA6B, 13, 0xC2B2AE35, 16),
+}
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finaliser for the values' width (32 or 64 bits): spreads every input bit
+    over all output bits, a bijection."""
+    kind = values.dtype.type
+    shift1, multiply1, shift2, multiply2, shift3 = map(kind, _FINALISERS[values.dtype])
+    values = values ^ (values >> shift1)
+    values = values * multiply1
+    values = values ^ (values >> shift2)
+    values = values * multiply2
+    return values ^ (values >> shift3)
 
 
 _PERMUTATIONS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -150,15 +159,6 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     return _PERMUTATIONS[num_perm]
 
 
-def _mix32(values: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finaliser, applied to each shingle hash before the permutations."""
-    values = values ^ (values >> np.uint32(16))
-    values = values * np.uint32(0x85EBCA6B)
-    values = values ^ (values >> np.uint32(13))
-    values = values * np.uint32(0xC2B2AE35)
-    return values ^ (values >> np.uint32(16))
-
-
 def signature(
     text: str, *, shingle_words: int = SHINGLE_WORDS, num_perm: int = NUM_PERM
 ) -> Signature:
@@ -167,7 +167,7 @@ def signature(
         raise ValueError(f"shingle_words must be 1..{len(_SHINGLE_MULTIPLIERS)}")
     odd, offset = _permutations(num_perm)
     minimum = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
-    shingles = _mix32(_shingle_hashes(tokens(text), shingle_words))
+    shingles = _mix(_shingle_hashes(tokens(text), shingle_words))
     for start in range(0, len(shingles), SHINGLE_CHUNK):
         chunk = shingles[start : start + SHINGLE_CHUNK].reshape(-1, 1)
         np.minimum(minimum, (chunk * odd + offset).min(axis=0), out=minimum)
@@ -188,7 +188,7 @@ def _band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
         chunk = signatures[start : start + BAND_KEY_CHUNK]
         grouped = chunk.reshape(len(chunk), bands, rows).astype(np.uint64)
         combined = (grouped * _BAND_MULTIPLIERS[0, :rows]).sum(axis=2, dtype=np.uint64)
-        keys[start : start + len(chunk)] = _mix64(combined + _BAND_MULTIPLIERS[1, :bands])
+        keys[start : start + len(chunk)] = _mix(combined + _BAND_MULTIPLIERS[1, :bands])
     return keys
 
 

@@ -44,7 +44,8 @@ def write(tmp_path, name: str, data: bytes) -> None:
     (tmp_path / "in" / name).write_bytes(data)
 
 
-def test_non_page_and_revisit_records_are_specific_rejects(tmp_path, run_hostile):
+def mixed_warc() -> bytes:
+    """Two pages around every kind of record that is not one, gzipped record by record."""
     records = [
         good(0),
         warc_record(http(b"\x89PNG\r\n\x1a\n\x00\x00", media="image/png"), 1),
@@ -59,19 +60,22 @@ def test_non_page_and_revisit_records_are_specific_rejects(tmp_path, run_hostile
         warc_record(b"software: hostile\r\n", 8, "warcinfo", **{"Content-Type": "text/plain"}),
         good(9),
     ]
-    write(tmp_path, "mixed.warc.gz", b"".join(gzip.compress(record) for record in records))
-    assert run_hostile().by_source() == {
-        "mixed.warc.gz": [
-            "record",
-            "not_html",
-            "not_html",
-            "not_html",
-            "http_status_not_ok",
-            "http_status_not_ok",
-            "revisit_record",
-            "record",
-        ]
-    }
+    return b"".join(gzip.compress(record) for record in records)
+
+
+MIXED_OUTCOMES = [
+    "record",
+    *["not_html"] * 3,
+    *["http_status_not_ok"] * 2,
+    "revisit_record",
+    "record",
+]
+"""What each input of `mixed_warc` ends as: requests and warcinfo records are not inputs."""
+
+
+def test_non_page_and_revisit_records_are_specific_rejects(tmp_path, run_hostile):
+    write(tmp_path, "mixed.warc.gz", mixed_warc())
+    assert run_hostile().by_source() == {"mixed.warc.gz": MIXED_OUTCOMES}
 
 
 BODIES = {

@@ -178,28 +178,8 @@ def add_warc(corpus: Corpus) -> None:
         corpus.exact[f"warc/{name}.warc"] = ["record"]
         corpus.words[f"warc/{name}.warc"] = ["northern rivers freeze"]
 
-    mixed = [
-        good(0),
-        warc_record(http(b"\x89PNG\r\n\x1a\n\x00\x00", media="image/png"), 1),
-        warc_record(http(b"%PDF-1.7", media="application/pdf"), 2),
-        warc_record(http(b"User-agent: *\nDisallow:", media="text/plain"), 3),
-        warc_record(http(b"", "Location: /elsewhere", status="301 Moved Permanently"), 4),
-        warc_record(http(b"gone", status="404 Not Found"), 5),
-        warc_record(
-            http(b""), 6, "revisit", **{"WARC-Refers-To-Target-URI": "https://example.org/0"}
-        ),
-        warc_record(b"GET / HTTP/1.1\r\nHost: example.org\r\n\r\n", 7, "request"),
-        warc_record(b"software: hostile\r\n", 8, "warcinfo", **{"Content-Type": "text/plain"}),
-        good(9),
-    ]
-    corpus.write("warc/mixed.warc.gz", b"".join(gzip.compress(record) for record in mixed))
-    corpus.exact["warc/mixed.warc.gz"] = [
-        "record",
-        *["not_html"] * 3,
-        *["http_status_not_ok"] * 2,
-        "revisit_record",
-        "record",
-    ]
+    corpus.write("warc/mixed.warc.gz", module.mixed_warc())
+    corpus.exact["warc/mixed.warc.gz"] = module.MIXED_OUTCOMES
 
     body = http(b"\x1f\x8b\x08\x00" + bytes(range(256)) * 8, "Content-Encoding: gzip")
     corpus.write("warc/bad-body.warc", warc_record(body, 0))
