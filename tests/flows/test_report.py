@@ -4,26 +4,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from flow_samples import ARTICLE, OTHER
 
 from flows.batch import run_batch
 from flows.ledger import Ledger, RunRow
 from flows.readers import list_dumps
 from flows.report import write_report
 
-ARTICLE = [
-    "The river authority opened the new flood gates on Monday after three years of work, and "
-    "the towns downstream watched the first spring water pass without trouble.",
-    "Engineers had rebuilt the old stone channel, widened the bend below the mill and raised "
-    "the banks along the market road where the floods of the last decade did most damage.",
-    "The mayor thanked the crews and said the town would hold a small festival on the new "
-    "promenade in June, with music, boats and a market on the water meadow.",
-]
-OTHER = [
-    "The regional orchestra announced its autumn season with six concerts in the old grain hall, "
-    "including two new pieces written for the hall's unusual echo.",
-    "Tickets go on sale next week, and the conductor said students will again pay half price "
-    "for every concert of the season.",
-]
 EVIL_TITLE = '<script>alert("pwned")</script> Flood gates open'
 EVIL_PAGE = f"""<!doctype html><html><head><title>{EVIL_TITLE.replace("<", "&lt;")}</title>
 <meta property="og:site_name" content="&lt;img src=x onerror=alert(1)&gt;">
