@@ -71,8 +71,10 @@ def clean_html(
 ) -> Cleaned:
     """Extract the main content of an HTML page, then clean what extraction left in.
 
-    The audit covers extraction too: lines of the visible page that trafilatura dropped are
-    listed as `extractor/outside_main_content` removals.
+    When extraction missed the content, the visible text cleaned as a text dump is the
+    reading; when it kept a list rather than prose, the lines it skipped inside its own
+    region come back (`REGION_MAX_PROSE_SHARE`). The audit covers extraction too: lines of the
+    visible page that are not in the result are `extractor/outside_main_content` removals.
     """
     page = html_page(html, url=url)
     if page.extracted is None:
@@ -80,7 +82,7 @@ def clean_html(
     main = clean(page.extracted, cleaners)
     # The cleaned visible text never has more words than the page's visible text, so when
     # extraction holds its share of the latter, the fallback cannot win: skip cleaning it.
-    if count_words(main.text) < EXTRACTED_MIN_SHARE * _words(page.visible):
+    if count_words(main.text) < EXTRACTED_MIN_SHARE * _words(page.visible.blocks):
         visible = _visible_reading(page.visible)
         if extraction_missed_content(main, visible):
             return visible
@@ -100,21 +102,21 @@ REGION_MAX_PROSE_SHARE = 0.5
 """Below this share of its words in prose paragraphs (`PROSE_PARAGRAPH_MIN_WORDS`+ words,
 ending like a sentence), trafilatura's output is a list, a catalogue or a set of sections,
 and the visible lines it skipped inside its own region are mostly more of the same: they are
-taken back (`_skipped_in_region`). Measured on wcxb-dev: word F1 all types 0.825 -> 0.834
-(listings, collections, services); on trafilatura-eval, mostly articles, 72 pages change
-and the snippets found balance (+7 to keep, +8 to drop). Taking them back on every page
-costs trafilatura-eval 0.015."""
+taken back (`_skipped_in_region`). Measured with `winnow eval`: wcxb-dev word F1 all types
+0.825 -> 0.835 (listings, collections, services); on trafilatura-eval, mostly articles, the
+snippets found balance (+6 to keep, +7 to drop). Taking them back on every page cost
+trafilatura-eval 0.015 (a scratch replay of the same readings, not `winnow eval`)."""
 REGION_ANCHOR_MIN_WORDS = 3
 
 
 def prose_share(blocks: tuple[Block, ...]) -> float:
     """Share of the words that stand in prose paragraphs."""
-    total = sum(count_words(block.text) for block in blocks)
+    sizes = [(count_words(block.text), block.text.rstrip()) for block in blocks]
+    total = sum(size for size, _ in sizes)
     prose = sum(
-        count_words(block.text)
-        for block in blocks
-        if count_words(block.text) >= PROSE_PARAGRAPH_MIN_WORDS
-        and block.text.rstrip().endswith(TERMINAL_PUNCTUATION)
+        size
+        for size, text in sizes
+        if size >= PROSE_PARAGRAPH_MIN_WORDS and text.endswith(TERMINAL_PUNCTUATION)
     )
     return prose / total if total else 1.0
 
@@ -143,10 +145,7 @@ def _skipped_in_region(visible: Document, extracted: Document) -> list[tuple[int
             if block.index in kept:
                 skipped.append((reached, block))
             continue
-        for number in range(max(reached - 1, 0), len(texts)):
-            if line and line in texts[number]:
-                reached = number + 1
-                break
+        reached = _reached(line, texts, reached)
     return skipped
 
 
@@ -169,8 +168,8 @@ def _visible_reading(visible: Document) -> Cleaned:
     return replace(clean(visible, TEXT_CLEANERS), extractor="visible_text")
 
 
-def _words(document: Document) -> int:
-    return sum(count_words(block.text) for block in document.blocks)
+def _words(blocks: tuple[Block, ...]) -> int:
+    return sum(count_words(block.text) for block in blocks)
 
 
 def extraction_missed_content(extracted: Cleaned, visible: Cleaned) -> bool:
@@ -195,8 +194,14 @@ def _dropped_by_extraction(
         if line not in everything or repeat_dropped:
             dropped.append(Removal(block, "extractor", "outside_main_content", at=seen))
             continue
-        for number in range(max(seen - 1, 0), len(paragraphs)):
-            if line and line in paragraphs[number]:
-                seen = number + 1
-                break
+        seen = _reached(line, paragraphs, seen)
     return tuple(dropped)
+
+
+def _reached(line: str, paragraphs: list[str], reached: int) -> int:
+    """How many of the paragraphs a page's lines have reached once this line is placed: the
+    first paragraph holding it, from the last one reached on (lines go in page order)."""
+    for number in range(max(reached - 1, 0), len(paragraphs)):
+        if line and line in paragraphs[number]:
+            return number + 1
+    return reached

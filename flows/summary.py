@@ -36,7 +36,8 @@ class RunSummary:
 
 
 def batch_line(position: int, total: int, report: BatchReport) -> str:
-    """Progress line for one finished batch; `position` counts finished batches from 1."""
+    """Progress line for one finished batch; `position` counts the batches reported so far,
+    from 1 (batches are reported in batch order, whatever order they finish in)."""
     return (
         f"batch {position}/{total}: {report.records} records, {report.rejects} rejects"
         f" ({report.files} files, {report.seconds:.1f} s)"
