@@ -88,9 +88,12 @@ def clean_html(
             return visible
     extracted, extractor = page.extracted, "trafilatura"
     if prose_share(main.kept) < REGION_MAX_PROSE_SHARE and (
-        skipped := _skipped_in_region(page.visible, page.extracted)
+        skipped := _skipped_in_region(page.visible, extracted)
     ):
-        extracted, extractor = _with_lines(page.extracted, skipped), "trafilatura+region"
+        extracted, extractor = _with_lines(extracted, skipped), "trafilatura+region"
+    if page.items is not None and (skipped := _skipped(page.items, extracted)):
+        extracted, extractor = _with_lines(extracted, skipped), f"{extractor}+items"
+    if extracted is not page.extracted:
         main = clean(extracted, cleaners)
     dropped = _dropped_by_extraction(page.visible, extracted, main.kept)
     removed = tuple(sorted(main.removed + dropped, key=lambda removal: removal.at or 0))
@@ -122,11 +125,9 @@ def prose_share(blocks: tuple[Block, ...]) -> float:
 
 
 def _skipped_in_region(visible: Document, extracted: Document) -> list[tuple[int, Block]]:
-    """Visible lines between the first and the last line that trafilatura kept (lines of 3+
-    words found once on the page, as anchors) that it did not keep and the text-dump cleaners
-    do, each with the number of extracted blocks that come before it."""
-    texts = [normalise(block.text) for block in extracted.blocks]
-    everything = " ".join(texts)
+    """`_skipped` over the visible lines between the first and the last line that trafilatura
+    kept (lines of 3+ words found once on the page, as anchors)."""
+    everything = " ".join(normalise(block.text) for block in extracted.blocks)
     lines = [normalise(block.text) for block in visible.blocks]
     counts = Counter(lines)
     anchors = [
@@ -137,10 +138,19 @@ def _skipped_in_region(visible: Document, extracted: Document) -> list[tuple[int
     if not anchors:
         return []
     region = Document(visible.blocks[anchors[0] : anchors[-1] + 1], visible.meta, origin="text")
-    kept = {block.index for block in clean(region, TEXT_CLEANERS).kept}
+    return _skipped(region, extracted)
+
+
+def _skipped(lines: Document, extracted: Document) -> list[tuple[int, Block]]:
+    """The lines that trafilatura did not keep and the text-dump cleaners do, each with the
+    number of extracted blocks that come before it."""
+    texts = [normalise(block.text) for block in extracted.blocks]
+    everything = " ".join(texts)
+    kept = {block.index for block in clean(lines, TEXT_CLEANERS).kept}
     skipped: list[tuple[int, Block]] = []
-    reached = 0  # extracted blocks that the region's lines so far belong to
-    for block, line in zip(region.blocks, lines[anchors[0] : anchors[-1] + 1], strict=True):
+    reached = 0  # extracted blocks that the lines so far belong to
+    for block in lines.blocks:
+        line = normalise(block.text)
         if line not in everything:
             if block.index in kept:
                 skipped.append((reached, block))

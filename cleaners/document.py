@@ -12,7 +12,14 @@ from typing import Literal, Protocol
 BlockKind = Literal["paragraph", "heading", "list_item", "quote", "table", "code", "line"]
 MetaField = Literal["title", "author", "published", "site"]
 Origin = Literal["html", "text"]
-Extractor = Literal["text_dump", "trafilatura", "trafilatura+region", "visible_text"]
+Extractor = Literal[
+    "text_dump",
+    "trafilatura",
+    "trafilatura+items",
+    "trafilatura+region",
+    "trafilatura+region+items",
+    "visible_text",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ browser would show, which the text-dump cleaners handle when extraction misses t
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -54,6 +55,9 @@ class HtmlPage:
     """The page's visible text, one block per rendered line (origin "text"), like a browser's
     text dump: the fallback when extraction misses the content, and the baseline that the
     audit of what extraction dropped is taken against."""
+    items: Document | None = None
+    """The visible lines of the repeated elements (forum posts, cards) that the extracted
+    content is one of (`repeated_items`); None when it is not one of a run."""
 
 
 def html_page(html: str, *, url: str | None = None) -> HtmlPage:
@@ -86,7 +90,88 @@ def html_page(html: str, *, url: str | None = None) -> HtmlPage:
     visible = Document(visible_blocks, meta, origin="text")
     if extracted is None or extracted.body is None or not _has_text(extracted.body):
         return HtmlPage(None, visible)
-    return HtmlPage(Document(tuple(_blocks(extracted.body)), meta, origin="html"), visible)
+    blocks = tuple(_blocks(extracted.body))
+    items = repeated_items(tree, blocks)
+    return HtmlPage(
+        Document(blocks, meta, origin="html"),
+        visible,
+        Document(text_document(items).blocks, meta, origin="text") if items else None,
+    )
+
+
+REPEATED_ITEMS_MIN = 3
+"""trafilatura takes the first element that looks like content, so on a thread whose posts are
+sibling `<article>`s, or a run of same-class cards, it returns one post or card. When the
+extraction sits in one of at least this many siblings of the same tag and class, the others
+are content of the same kind. Measured with `winnow eval`: wcxb-dev word F1 all types 0.835 ->
+0.837 (forums 0.759 -> 0.787); trafilatura-eval +8 snippets to keep, +5 to drop (F 0.941)."""
+_ITEM_ANCHOR_SHARE = 0.8
+_ITEM_LEVELS = 6
+_ITEM_OTHERS_MIN_SHARE = 0.5
+
+
+def repeated_items(tree: HtmlElement, blocks: tuple[Block, ...]) -> str:
+    """The rendered text of the run of same-tag, same-class siblings that holds the extracted
+    blocks, when the extraction is one of them (`REPEATED_ITEMS_MIN`); "" otherwise.
+
+    The innermost element holding most of the extraction's lines of 3+ words is found first;
+    the run is that element or an ancestor (up to `_ITEM_LEVELS` up) with enough siblings of
+    its kind, which together hold at least half as much text as it. Siblings need a class
+    or the `<article>` tag: bare `<div>`s are layout, not items.
+    """
+    anchors = [line for block in blocks if len((line := _fold(block.text)).split()) >= 3]
+    holder = tree.find(".//body")
+    if not anchors or holder is None:
+        return ""
+    enough = math.ceil(_ITEM_ANCHOR_SHARE * len(anchors))
+    # An element holding `enough` anchors is at least as long as the shortest `enough` of
+    # them: shorter ones are passed over without normalising their text.
+    shortest = sum(sorted(map(len, anchors))[:enough]) // 2
+    while True:
+        inner = next((c for c in holder if _holds(c, anchors, enough, shortest)), None)
+        if inner is None:
+            break
+        holder = inner
+    element = holder
+    for _ in range(_ITEM_LEVELS):
+        parent = element.getparent()
+        if parent is None:
+            break
+        kind = (element.tag, element.get("class", "").strip())
+        if kind[1] or kind[0] == "article":
+            run = [child for child in parent if (child.tag, child.get("class", "").strip()) == kind]
+            own = len(element.text_content())
+            others = sum(len(item.text_content()) for item in run) - own
+            if len(run) >= REPEATED_ITEMS_MIN and others >= _ITEM_OTHERS_MIN_SHARE * own:
+                parts: list[str] = []
+                for item in run:
+                    _render(item, parts)
+                    parts.append("\n")
+                return "".join(parts)
+        element = parent
+    return ""
+
+
+def _holds(element: etree._Element, anchors: list[str], enough: int, shortest: int) -> bool:
+    if not isinstance(element.tag, str):
+        return False
+    text = element.text_content()
+    if len(text) < shortest:
+        return False
+    text = _fold(text)
+    allowed_misses = len(anchors) - enough
+    for anchor in anchors:
+        if anchor not in text:
+            allowed_misses -= 1
+            if allowed_misses < 0:
+                return False
+    return True
+
+
+def _fold(text: str) -> str:
+    """Lowercase with runs of whitespace as one space: lines compared with the text of the
+    elements around them (cheaper than `normalise` on a whole page)."""
+    return " ".join(text.lower().split())
 
 
 def _separate_blocks(tree: HtmlElement) -> None:

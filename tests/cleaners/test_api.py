@@ -213,6 +213,76 @@ def test_a_listing_gets_back_the_items_extraction_skipped_inside_its_region():
     }
 
 
+POSTS = [
+    (
+        "ana",
+        "My bike chain keeps slipping on the two largest rear cogs ever since I replaced the "
+        "worn cassette last week, and it happens on every ride, uphill and on the flat.",
+        "The shop that fitted the cassette says the chain is new as well and fits it. Has "
+        "anyone here seen this before, and did you ever find out what caused it?",
+    ),
+    (
+        "ben",
+        "Check the cable tension first. A new gear cable stretches during its first few rides, "
+        "so the derailleur no longer lines up with the cogs it shifted onto cleanly at the start.",
+        "A quarter turn on the barrel adjuster, anticlockwise and one step at a time, usually "
+        "settles the shifting on the two largest cogs again within a single ride.",
+    ),
+    (
+        "cleo",
+        "If the tension does not help, look at the derailleur hanger next. Even a small bend "
+        "after a fall or a knock in a bike rack makes the chain climb off the big cogs.",
+        "Most shops can straighten a bent hanger with an alignment tool in a few minutes, and "
+        "it costs far less than the new derailleur that a badly bent hanger ends up needing.",
+    ),
+    (
+        "dan",
+        "Thanks to both of you. It was the hanger after all: the bike fell over in the rack at "
+        "the station last month, and I never thought that could bend anything.",
+        "After the shop straightened it this morning, the chain runs quietly on every cog of "
+        "the new cassette, and the shifting feels better than it did before the fall.",
+    ),
+]
+
+
+def thread_html(posts) -> str:
+    return (
+        "<html><head><title>Chain slipping - Cycling forum</title></head><body>"
+        '<nav><a href="/">Forum</a> <a href="/c/repairs">Repairs</a></nav>'
+        '<main><h1>Chain slipping on new cassette</h1><div class="thread">'
+        + "".join(
+            f'<article class="post"><div class="author">{user}</div>'
+            f'<div class="body"><p>{first}</p><p>{second}</p></div></article>'
+            for user, first, second in posts
+        )
+        + "</div></main><footer>Cycling forum, run by volunteers</footer></body></html>"
+    )
+
+
+def test_a_thread_gets_back_the_posts_extraction_left_out():
+    page = thread_html(POSTS)
+    assert POSTS[1][1] not in bare(page), "trafilatura keeps every post: nothing to recover"
+
+    cleaned = clean_html(page)
+
+    assert cleaned.extractor == "trafilatura+items"
+    paragraphs = cleaned.text.split("\n\n")
+    in_order = [text for _, first, second in POSTS for text in (first, second)]
+    assert [p for p in paragraphs if p in in_order] == in_order
+    assert "Forum Repairs" not in cleaned.text
+    assert "run by volunteers" not in cleaned.text
+
+
+def test_two_posts_are_not_a_run_of_items():
+    page = thread_html(POSTS[:2])
+    assert POSTS[1][1] not in bare(page), "trafilatura keeps both posts: nothing to test"
+
+    cleaned = clean_html(page)
+
+    assert cleaned.extractor == "trafilatura"
+    assert POSTS[1][1] not in cleaned.text
+
+
 def test_prose_keeps_trafilaturas_reading():
     assert clean_html(ARTICLE_HTML).extractor == "trafilatura"
 
