@@ -16,10 +16,11 @@ from lxml.html import HtmlElement
 
 from cleaners.document import Block, BlockKind, Document, Meta
 from cleaners.patterns import INVISIBLE_CHARACTERS
-from cleaners.text import text_document
 
 _SPACES = re.compile(r"\s+")
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_CHARACTERS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
 _KIND: dict[str, BlockKind] = {
     "p": "paragraph",
     "head": "heading",
@@ -67,7 +68,8 @@ def html_page(html: str, *, url: str | None = None) -> HtmlPage:
     if tree is None:
         return HtmlPage(None, Document((), Meta(url=url), origin="text"))
     _separate_blocks(tree)
-    visible_blocks = text_document(visible_text(tree)).blocks
+    body = tree.find(".//body")
+    visible_blocks = visible_lines(body if body is not None else tree)
     extracted = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -95,7 +97,7 @@ def html_page(html: str, *, url: str | None = None) -> HtmlPage:
     return HtmlPage(
         Document(blocks, meta, origin="html"),
         visible,
-        Document(text_document(items).blocks, meta, origin="text") if items else None,
+        Document(items, meta, origin="text") if items else None,
     )
 
 
@@ -110,9 +112,9 @@ _ITEM_LEVELS = 6
 _ITEM_OTHERS_MIN_SHARE = 0.5
 
 
-def repeated_items(tree: HtmlElement, blocks: tuple[Block, ...]) -> str:
-    """The rendered text of the run of same-tag, same-class siblings that holds the extracted
-    blocks, when the extraction is one of them (`REPEATED_ITEMS_MIN`); "" otherwise.
+def repeated_items(tree: HtmlElement, blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+    """The visible lines of the run of same-tag, same-class siblings that holds the extracted
+    blocks, when the extraction is one of them (`REPEATED_ITEMS_MIN`); none otherwise.
 
     The innermost element holding most of the extraction's lines of 3+ words is found first;
     the run is that element or an ancestor (up to `_ITEM_LEVELS` up) with enough siblings of
@@ -122,7 +124,7 @@ def repeated_items(tree: HtmlElement, blocks: tuple[Block, ...]) -> str:
     anchors = [line for block in blocks if len((line := _fold(block.text)).split()) >= 3]
     holder = tree.find(".//body")
     if not anchors or holder is None:
-        return ""
+        return ()
     enough = math.ceil(_ITEM_ANCHOR_SHARE * len(anchors))
     # An element holding `enough` anchors is at least as long as the shortest `enough` of
     # them: shorter ones are passed over without normalising their text.
@@ -147,9 +149,9 @@ def repeated_items(tree: HtmlElement, blocks: tuple[Block, ...]) -> str:
                 for item in run:
                     _render(item, parts)
                     parts.append("\n")
-                return "".join(parts)
+                return _lines("".join(parts))
         element = parent
-    return ""
+    return ()
 
 
 def _holds(element: etree._Element, anchors: list[str], enough: int, shortest: int) -> bool:
@@ -188,13 +190,58 @@ def _separate_blocks(tree: HtmlElement) -> None:
             parent.text += "" if parent.text[-1].isspace() else "\n"
 
 
-def visible_text(tree: HtmlElement) -> str:
-    """The body's text with a line break at every block element, as a browser renders it;
-    scripts, styles, forms' controls and hidden elements left out."""
+def visible_lines(element: etree._Element) -> tuple[Block, ...]:
+    """The element's text with a line break at every block element, as a browser renders it
+    (scripts, styles, forms' controls and hidden elements left out), one block per line.
+
+    A line more than `LINK_MAX_SHARE` of whose text is link text is of kind "link"; any other
+    line that stands mostly inside a list item is a "list_item"; the rest are "line"s.
+    """
     parts: list[str] = []
-    body = tree.find(".//body")
-    _render(body if body is not None else tree, parts)
-    return "".join(parts)
+    _render(element, parts)
+    return _lines("".join(parts))
+
+
+LINK_MAX_SHARE = 0.2
+"""jusText's link-density cut: above it, a block is navigation or a teaser, not text."""
+_LINK_OPEN, _LINK_CLOSE, _ITEM_OPEN, _ITEM_CLOSE = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
+"""Where `<a>` and `<li>` elements start and end in the rendered text: Unicode noncharacters,
+kept for internal use by the standard and taken out of every page before parsing."""
+_MARKER = re.compile("([\ufdd0-\ufdd3])")
+
+
+def _lines(rendered: str) -> tuple[Block, ...]:
+    """Blocks from `_render`'s text, each line's runs of whitespace made one space, with the
+    kind its share of link and list-item text gives it (`visible_lines`)."""
+    blocks: list[Block] = []
+    links = items = 0  # <a> and <li> elements open where the line starts
+    rendered = INVISIBLE_CHARACTERS.sub("", rendered).replace("\r\n", "\n").replace("\r", "\n")
+    for raw in rendered.split("\n"):
+        if not (links or items or _MARKER.search(raw)):
+            if text := " ".join(raw.split()):
+                blocks.append(Block(len(blocks), text, "line"))
+            continue
+        chars = link_chars = item_chars = 0
+        for piece in _MARKER.split(raw):
+            if piece in (_LINK_OPEN, _LINK_CLOSE):
+                links = links + 1 if piece == _LINK_OPEN else max(links - 1, 0)
+            elif piece in (_ITEM_OPEN, _ITEM_CLOSE):
+                items = items + 1 if piece == _ITEM_OPEN else max(items - 1, 0)
+            elif count := len("".join(piece.split())):
+                chars += count
+                link_chars += count if links else 0
+                item_chars += count if items else 0
+        if not chars:
+            continue
+        text = " ".join(_MARKER.sub("", raw).split())
+        if link_chars > LINK_MAX_SHARE * chars:
+            kind: BlockKind = "link"
+        elif 2 * item_chars > chars:
+            kind = "list_item"
+        else:
+            kind = "line"
+        blocks.append(Block(len(blocks), text, kind))
+    return tuple(blocks)
 
 
 def _render(element: etree._Element, parts: list[str]) -> None:
@@ -205,12 +252,18 @@ def _render(element: etree._Element, parts: list[str]) -> None:
             parts.append("\n")
         elif tag in _CELL_TAGS:
             parts.append(" ")
+        parts.append(_OPENING.get(tag, ""))
         parts.append(element.text or "")
         for child in element:
             _render(child, parts)
+        parts.append(_CLOSING.get(tag, ""))
         if block:
             parts.append("\n")
     parts.append(element.tail or "")
+
+
+_OPENING = {"a": _LINK_OPEN, "li": _ITEM_OPEN}
+_CLOSING = {"a": _LINK_CLOSE, "li": _ITEM_CLOSE}
 
 
 def _is_hidden(element: etree._Element, tag: str) -> bool:

@@ -283,6 +283,50 @@ def test_two_posts_are_not_a_run_of_items():
     assert POSTS[1][1] not in cleaned.text
 
 
+def article_with_facts(facts: str) -> str:
+    """A prose article with a list that trafilatura drops (its class is "meta")."""
+    return (
+        '<html><body><nav><a href="/">Home</a> <a href="/news">News</a></nav>'
+        f"<article><h1>Council expands bus network</h1><p>{BUS_PARAGRAPHS[0]}</p>"
+        f'<ul class="meta">{facts}</ul><p>{BUS_PARAGRAPHS[1]}</p></article>'
+        "<footer>Footer imprint and contact details</footer></body></html>"
+    )
+
+
+def test_a_prose_page_gets_back_the_list_items_extraction_dropped_in_place():
+    page = article_with_facts(
+        "<li><strong>Length:</strong> 14 km</li><li><strong>Stops:</strong> 22</li>"
+        "<li><strong>First bus:</strong> 5:40</li>"
+    )
+    assert "Stops: 22" not in bare(page), "trafilatura keeps the list: nothing to recover"
+
+    cleaned = clean_html(page)
+
+    assert cleaned.extractor == "trafilatura+region"
+    paragraphs = cleaned.text.split("\n\n")
+    first = paragraphs.index(BUS_PARAGRAPHS[0])
+    assert paragraphs[first + 1 : first + 5] == [
+        "Length: 14 km",
+        "Stops: 22",
+        "First bus: 5:40",
+        BUS_PARAGRAPHS[1],
+    ]
+
+
+def test_a_prose_page_does_not_get_back_linked_list_items():
+    page = article_with_facts(
+        '<li><a href="/fares">Bus fares rise in spring</a></li>'
+        '<li><a href="/tram">Tram line opens in May</a></li>'
+    )
+    assert "Bus fares rise" not in bare(page), "trafilatura keeps the list: nothing to test"
+
+    cleaned = clean_html(page)
+
+    assert cleaned.extractor == "trafilatura"
+    assert "Bus fares rise in spring" not in cleaned.text
+    assert "Tram line opens in May" not in cleaned.text
+
+
 def test_prose_keeps_trafilaturas_reading():
     assert clean_html(ARTICLE_HTML).extractor == "trafilatura"
 

@@ -96,6 +96,38 @@ def test_visible_text_has_every_rendered_line():
     ]
 
 
+def test_visible_lines_tell_links_and_list_items_from_text():
+    body = (
+        "<p>Buses run every ten minutes on weekdays</p>"
+        '<p>See <a href="/t">the full timetable online</a></p>'
+        '<ul><li><strong>Stops:</strong> 22</li><li><a href="/fares">Fares</a></li></ul>'
+        '<div><a href="/story"><div>Tram line opens in May</div><p>Read the story</p></a></div>'
+    )
+
+    visible = html_page(page(body)).visible
+
+    assert [(b.kind, b.text) for b in visible.blocks] == [
+        ("line", "Buses run every ten minutes on weekdays"),
+        ("link", "See the full timetable online"),  # over a fifth of it is link text
+        ("list_item", "Stops: 22"),
+        ("link", "Fares"),
+        ("link", "Tram line opens in May"),  # a card inside one link spans several lines
+        ("link", "Read the story"),
+    ]
+
+
+def test_a_page_cannot_forge_the_link_and_list_marks():
+    body = "<p>Route\ufdd0 2\ufdd1 and\ufdd2 3</p><li>Stops\ufdd3: 22</li><p>After</p>"
+
+    visible = html_page(page(body)).visible
+
+    assert [(b.kind, b.text) for b in visible.blocks] == [
+        ("line", "Route 2 and 3"),
+        ("list_item", "Stops : 22"),
+        ("line", "After"),
+    ]
+
+
 def test_page_without_main_content_has_only_its_visible_text():
     page_ = html_page(COMMENTS_ONLY)
     document = page_.visible
