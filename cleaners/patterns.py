@@ -714,9 +714,11 @@ STOPWORDS: dict[str, frozenset[str]] = {
 INVISIBLE_CHARACTERS = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 """Soft hyphens and zero-width characters: invisible on the page, but they split words."""
 
-LINE_CACHE_SIZE = 16_384
+LINE_CACHE_SIZE = 1_024
 """Per-line verdicts are cached: several rules ask the same question of the same line.
-Only lines go through the cache, never whole documents (see `count_words`)."""
+Only lines go through the cache, never whole documents (see `count_words`). A page's lines
+fit; a cache that also kept other pages' lines held about 100 MiB per worker process at
+16,384 entries, and cleaned no faster."""
 
 WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
+import os
 import re
+import signal
 import threading
 import time
 from collections import Counter
@@ -113,6 +116,23 @@ class BatchReport:
         )
 
 
+QUIET_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan")
+
+
+def init_worker() -> None:
+    """Set up a worker process of the flow's pool. It lives here, in a module free of Prefect,
+    because the pool imports its initializer's module in every worker.
+
+    Ctrl-C reaches the whole process group: a worker stops at once and silently (parts are
+    renamed into place only when complete, so it leaves no partial output); the flow process
+    reports the interruption. Extraction libraries' own warnings about a page ("discarding
+    data") would land on the terminal between progress lines: what happened to a page is in
+    its record or reject instead."""
+    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(128 + signum))
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise `PageTimeout` in the code under the `with` once `seconds` have passed.
@@ -168,7 +188,6 @@ def run_batch(
     """
     if max_page_bytes < 1:
         raise ValueError(f"max_page_bytes must be >= 1, got {max_page_bytes}")
-    warm_up()
     started = time.perf_counter()
     processed_at = datetime.now(UTC)
     stamp = {"run_id": run_id, "processed_at": processed_at}
@@ -200,6 +219,7 @@ def run_batch(
                         page_reject_row(item, reason=TOO_MANY_ATTRIBUTES, detail=crowded, **stamp)
                     )
                     continue
+                warm_up(item.content_type)
                 try:
                     with time_limit(max_page_seconds):
                         cleaned = _clean(item)
@@ -264,15 +284,17 @@ WARM_UP_PROSE = (
 
 
 @cache
-def warm_up() -> None:
-    """Clean a small page of each kind once per process, outside any page's time limit: the
+def warm_up(content_type: str) -> None:
+    """Clean a small page of this kind once per process, outside any page's time limit: the
     cleaners load their language model and extraction tables on first use (about 1 s), and
-    a worker's first real page must not be timed out for that."""
-    clean_html(
-        f"<html><body><article><h1>Buses</h1><p>{WARM_UP_PROSE}</p></article></body></html>",
-        url="https://example.com/news/buses",
-    )
-    clean_text(f"Home | News\n{WARM_UP_PROSE}", url="https://example.com/news/buses")
+    a worker's first real page must not be timed out for that. Kind by kind, so that a run
+    of text dumps never loads what HTML needs (about 30 MiB per worker)."""
+    url = "https://example.com/news/buses"
+    if content_type == "html":
+        page = f"<html><body><article><h1>Buses</h1><p>{WARM_UP_PROSE}</p></article></body></html>"
+        clean_html(page, url=url)
+    elif content_type == "text":
+        clean_text(f"Home | News\n{WARM_UP_PROSE}", url=url)
 
 
 def _clean(page: RawPage) -> Cleaned:

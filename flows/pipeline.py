@@ -9,11 +9,8 @@ servers on one SQLite file). Here only the flow process talks to Prefect, so one
 the run and every core cleans.
 """
 
-import logging
 import math
 import multiprocessing
-import os
-import signal
 import threading
 import time
 from collections import Counter, deque
@@ -34,7 +31,7 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from cleaners.near_dup import NearDupIndex
-from flows.batch import BatchReport, run_batch
+from flows.batch import BatchReport, init_worker, run_batch
 from flows.compact import compact
 from flows.config import CleanParams
 from flows.dedup import DUPLICATE, load_index, mark_batch
@@ -63,7 +60,6 @@ from flows.summary import (
 
 ARTIFACT_KEY = "winnow-clean-summary"
 TABLE_ARTIFACT_KEY = "winnow-clean-figures"
-QUIET_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan")
 BATCH_FAILED = "batch_failed"
 MAX_ERROR_CHARS = 300
 DASK_CONNECT_SECONDS = 30
@@ -90,17 +86,6 @@ def split_batches(
     return batches
 
 
-def _init_worker() -> None:
-    """Ctrl-C reaches the whole process group: a worker stops at once and silently (parts are
-    renamed into place only when complete, so it leaves no partial output); the flow process
-    reports the interruption. Extraction libraries' own warnings about a page ("discarding
-    data") would land on the terminal between progress lines: what happened to a page is in
-    its record or reject instead."""
-    signal.signal(signal.SIGINT, lambda signum, frame: os._exit(128 + signum))
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.ERROR)
-
-
 class WorkerPool(Executor):
     """Process pool that replaces itself after a worker dies (segfault, OOM kill): the batches
     running at that moment fail, later batches get fresh workers."""
@@ -115,7 +100,7 @@ class WorkerPool(Executor):
         return ProcessPoolExecutor(
             max_workers=self._workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
+            initializer=init_worker,
         )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:

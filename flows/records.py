@@ -281,18 +281,30 @@ class PartWriter:
         if len(self._buffer) >= self.row_group_rows:
             self._flush()
 
+    def write_table(self, table: pa.Table) -> None:
+        """Write a whole table of this part's schema (after the rows written so far), in row
+        groups of `row_group_rows`: a part rewritten stays in Arrow's compact form."""
+        if self._writer is None:
+            raise RuntimeError("PartWriter.write_table called outside its `with` block")
+        if not table.schema.equals(self.schema):
+            raise ValueError(f"table schema differs from the part's: {table.schema}")
+        self._flush()
+        self._write(table)
+
     def _flush(self) -> None:
         if not self._buffer:
             return
-        table = pa.Table.from_pylist(self._buffer, schema=self.schema)
+        self._write(pa.Table.from_pylist(self._buffer, schema=self.schema))
+        self._buffer.clear()
+
+    def _write(self, table: pa.Table) -> None:
         # pyarrow does not enforce nullability; a null in a required column must not be written.
         for name in self._required:
             if table.column(name).null_count:
                 raise ValueError(f"null in non-nullable column {name!r}")
         assert self._writer is not None
-        self._writer.write_table(table)
+        self._writer.write_table(table, row_group_size=self.row_group_rows)
         self.rows_written += table.num_rows
-        self._buffer.clear()
 
     def __exit__(
         self,

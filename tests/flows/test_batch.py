@@ -352,15 +352,25 @@ def test_a_page_whose_cleaning_runs_past_the_time_limit_is_rejected_and_the_batc
     time.sleep(0.5)  # no timer left to fire into whatever runs next
 
 
-def test_a_workers_first_page_is_not_timed_out_for_loading_the_cleaners(tmp_path):
+FIRST_PROSE = (
+    "The council voted on Tuesday to expand the bus network with six new routes across the "
+    "northern districts of the city."
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("page.html", f"<html><body><article><p>{FIRST_PROSE}</p></article></body></html>"),
+        ("page.txt", f"Home | News\n{FIRST_PROSE}\n"),
+    ],
+)
+def test_a_workers_first_page_is_not_timed_out_for_loading_the_cleaners(tmp_path, name, content):
     """In a fresh process the cleaners load their models on first use (about 1 s); that must
-    not count against the first page's time limit."""
-    page = tmp_path / "in" / "page.html"
+    not count against the first page's time limit, whichever kind of page comes first."""
+    page = tmp_path / "in" / name
     page.parent.mkdir()
-    page.write_text(
-        "<html><body><article><p>The council voted on Tuesday to expand the bus network with "
-        "six new routes across the northern districts of the city.</p></article></body></html>"
-    )
+    page.write_text(content)
     script = (
         "import sys; from flows.batch import run_batch; from flows.readers import list_dumps;"
         "r = run_batch(list_dumps([sys.argv[1]]), sys.argv[2], run_id='r', batch_no=0,"

@@ -141,6 +141,19 @@ def test_worker_pool_replaces_a_pool_whose_worker_died():
         pool.shutdown()
 
 
+def test_pool_workers_do_not_import_prefect():
+    """Only the flow process talks to Prefect; a worker that imported it would carry about
+    50 MiB for nothing."""
+    pool = WorkerPool(1)
+    try:
+        loaded = pool.submit(eval, "sorted(__import__('sys').modules)").result(timeout=60)
+    finally:
+        pool.shutdown()
+
+    assert "flows.batch" in loaded  # the pool's initializer came from there
+    assert [name for name in loaded if name.split(".")[0] == "prefect"] == []
+
+
 def read_artifact_markdown(key: str) -> str:
     from prefect.artifacts import Artifact
 

@@ -235,6 +235,28 @@ def test_rows_are_flushed_in_row_groups_while_writing(tmp_path):
     assert writer.rows_written == 5
 
 
+def test_a_table_is_written_after_the_rows_in_row_groups(tmp_path):
+    rows = record_rows(5)
+    with PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=0, row_group_rows=2) as writer:
+        writer.write(rows[0])
+        writer.write_table(pa.Table.from_pylist(rows[1:], schema=RECORD_SCHEMA))
+    part = pq.ParquetFile(writer.path)
+
+    assert [r["doc_id"] for r in part.read().to_pylist()] == [r["doc_id"] for r in rows]
+    assert [part.metadata.row_group(i).num_rows for i in range(part.num_row_groups)] == [1, 2, 2]
+
+
+def test_a_table_of_another_schema_or_with_nulls_is_refused(tmp_path):
+    rows = record_rows(2)
+    other = pa.Table.from_pylist(rows, schema=RECORD_SCHEMA).drop_columns(["text"])
+    nulls = pa.Table.from_pylist([rows[0] | {"text": None}], schema=RECORD_SCHEMA)
+    with PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=0) as writer:
+        with pytest.raises(ValueError, match="schema differs"):
+            writer.write_table(other)
+        with pytest.raises(ValueError, match="non-nullable column 'text'"):
+            writer.write_table(nulls)
+
+
 def test_exception_mid_write_leaves_no_file(tmp_path):
     out = tmp_path / "records"
     with (
