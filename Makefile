@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT ?= out/demo
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install prefect-template demo test lint format bench clean
 
 install: $(STAMP)
 
@@ -15,7 +15,17 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(MAKE) --no-print-directory prefect-template
 	@touch $@
+
+# An empty Prefect database migrated once here, copied into a fresh PREFECT_HOME by winnow's
+# first run there (flows/server.py: seed_database) instead of migrating one on every new home.
+prefect-template:
+	rm -rf $(VENV)/share/winnow && mkdir -p $(VENV)/share/winnow/home
+	env -u PREFECT_SERVER_DATABASE_CONNECTION_URL -u PREFECT_API_DATABASE_CONNECTION_URL \
+		PREFECT_HOME=$(VENV)/share/winnow/home $(BIN)/prefect server database upgrade -y >/dev/null
+	mv $(VENV)/share/winnow/home/prefect.db $(VENV)/share/winnow/prefect.db
+	rm -rf $(VENV)/share/winnow/home
 
 demo: $(STAMP)
 	rm -rf $(DEMO_OUT)  # a fresh output each time: a rerun into the same OUT skips unchanged dumps

@@ -127,7 +127,7 @@ def repeated_items(tree: HtmlElement, blocks: tuple[Block, ...]) -> tuple[Block,
         return ()
     enough = math.ceil(_ITEM_ANCHOR_SHARE * len(anchors))
     # An element holding `enough` anchors is at least as long as the shortest `enough` of
-    # them: shorter ones are passed over without normalising their text.
+    # them: shorter ones are passed over without folding their text.
     shortest = sum(sorted(map(len, anchors))[:enough]) // 2
     while True:
         inner = next((c for c in holder if _holds(c, anchors, enough, shortest)), None)

@@ -11,11 +11,13 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+
+import pyarrow as pa
 
 from cleaners import clean_html, clean_text
 from cleaners.document import Cleaned
@@ -233,6 +235,7 @@ def run_batch(
                         )
                     )
                     continue
+                release_freed_memory()
                 if not cleaned.text.strip():
                     detail = _why_empty(cleaned)
                     reject(page_reject_row(item, reason="no_main_content", detail=detail, **stamp))
@@ -247,6 +250,7 @@ def run_batch(
                 report.raw_chars += row["raw_chars"]
                 report.text_chars += row["text_chars"]
                 report.removals.update(f"{r.cleaner}/{r.reason}" for r in cleaned.removed)
+    release_freed_memory()
     report.signatures = tuple(signatures)
     report.seconds = time.perf_counter() - started
     return report
@@ -295,6 +299,26 @@ def warm_up(content_type: str) -> None:
         clean_html(page, url=url)
     elif content_type == "text":
         clean_text(f"Home | News\n{WARM_UP_PROSE}", url=url)
+
+
+def release_freed_memory() -> None:
+    """Hand the memory the C allocators hold free back to the system. glibc keeps the pages of
+    a big page's parse trees, and Arrow's allocator those of the last Parquet write, so a
+    worker's RSS rose to its largest page's and batch's and stayed there. Measured in one
+    worker: over the wcxb-dev pages 252 -> 212 MiB (0.8 ms a page, about 1% of cleaning it);
+    after a batch of 200 text dumps 225 -> 185 MiB."""
+    pa.default_memory_pool().release_unused()
+    if (trim := _malloc_trim()) is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`; None on a system without glibc (macOS, musl)."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _clean(page: RawPage) -> Cleaned:

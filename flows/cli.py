@@ -307,6 +307,18 @@ def set_env_defaults() -> None:
         os.environ.setdefault(name, value)
 
 
+def seed_prefect_database() -> None:
+    """When this run's Prefect server will be one of its own (no PREFECT_API_URL), hand a
+    fresh PREFECT_HOME the database migrated at install time (`flows.server.seed_database`)."""
+    from prefect.settings import get_current_settings
+
+    from flows.server import seed_database
+
+    settings = get_current_settings()
+    if not settings.api.url and settings.server.database.connection_url is not None:
+        seed_database(settings.server.database.connection_url.get_secret_value())
+
+
 def print_to_reader(text: str) -> None:
     """Print to stdout; if its reader went away (piped into `head`), drop further output and
     let the run finish: the records are the point, the terminal lines are not."""
@@ -468,6 +480,7 @@ def _check_output_free(out: str) -> None:
 
 def _run_clean(params: CleanParams) -> int:
     set_env_defaults()
+    seed_prefect_database()
     from prefect.settings import PREFECT_API_URL
 
     from flows.pipeline import run_clean
@@ -582,6 +595,7 @@ def _serve(args: argparse.Namespace) -> int:
     for name, value in SERVE_ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
     set_env_defaults()
+    seed_prefect_database()
     from prefect.client.schemas.schedules import CronSchedule
 
     from flows.server import ServerFailed

@@ -10,6 +10,7 @@ client at it, and stops it on the way out.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,10 +23,37 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+TEMPLATE_DATABASE = Path(sys.prefix, "share", "winnow", "prefect.db")
+"""An empty Prefect database already migrated to the installed Prefect's schema, which
+`make install` builds (`prefect server database upgrade` in a scratch PREFECT_HOME)."""
+SQLITE_URL_PREFIX = "sqlite+aiosqlite:///"
 STARTUP_TIMEOUT_SECONDS = 180.0
 """A fresh PREFECT_HOME migrates the database first: 15-25 s measured on 2 cores."""
 STOP_TIMEOUT_SECONDS = 20.0
 HOST = "127.0.0.1"
+
+
+def seed_database(connection_url: str, template: Path = TEMPLATE_DATABASE) -> bool:
+    """Give a Prefect server whose SQLite database does not exist yet a copy of the template,
+    so the first run on a fresh PREFECT_HOME does not migrate a database first (about 6 s on
+    2 cores). Returns whether it did. Another database (PostgreSQL, an existing file, no
+    template installed) is left to Prefect; the copy appears under its name atomically, and
+    only if no other process created that file meanwhile."""
+    if not connection_url.startswith(SQLITE_URL_PREFIX) or not template.is_file():
+        return False
+    target = Path(connection_url.removeprefix(SQLITE_URL_PREFIX))
+    if target.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        shutil.copyfile(template, partial)
+        os.link(partial, target)
+    except FileExistsError:
+        return False
+    finally:
+        partial.unlink(missing_ok=True)
+    return True
 
 
 class ServerFailed(RuntimeError):
