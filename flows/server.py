@@ -41,8 +41,9 @@ def seed_database(connection_url: str, template: Path = TEMPLATE_DATABASE) -> bo
     only if no other process created that file meanwhile."""
     if not connection_url.startswith(SQLITE_URL_PREFIX) or not template.is_file():
         return False
-    target = Path(connection_url.removeprefix(SQLITE_URL_PREFIX))
-    if target.exists():
+    path = connection_url.removeprefix(SQLITE_URL_PREFIX).split("?", 1)[0]
+    target = Path(path)
+    if path in ("", ":memory:") or target.exists():
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")

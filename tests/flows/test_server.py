@@ -47,14 +47,30 @@ def test_a_fresh_home_gets_a_copy_of_the_migrated_database(tmp_path, template):
     assert sorted(p.name for p in database.parent.iterdir()) == ["prefect.db"]
 
 
-@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///{db}", "postgresql+asyncpg://u:p@db/prefect"])
-def test_an_existing_or_other_database_is_left_alone(tmp_path, template, url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite+aiosqlite:///{db}",
+        "postgresql+asyncpg://u:p@db/prefect",
+        "sqlite+aiosqlite:///:memory:",
+    ],
+)
+def test_an_existing_or_other_database_is_left_alone(tmp_path, template, url, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where a relative database path would land
     database = tmp_path / "prefect.db"
     database.write_bytes(b"runs of earlier days")
 
     assert not seed_database(url.format(db=database), template)
 
     assert database.read_bytes() == b"runs of earlier days"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prefect.db", "template.db"]
+
+
+def test_a_database_url_with_options_gets_the_copy_at_its_path(tmp_path, template):
+    database = tmp_path / "prefect.db"
+
+    assert seed_database(f"sqlite+aiosqlite:///{database}?timeout=30", template)
+    assert database.read_bytes() == b"migrated"
 
 
 def test_without_a_template_prefect_migrates_as_usual(tmp_path):
