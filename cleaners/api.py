@@ -94,7 +94,9 @@ def clean_html(
         page.visible, extracted, PROSE_REGION_KINDS if prose else None
     ):
         extracted, extractor = _with_lines(extracted, skipped), "trafilatura+region"
-    if page.items is not None and (skipped := _skipped(page.items, extracted)):
+    if page.items is not None and (
+        skipped := _skipped(page.items, _normalised(page.items), _normalised(extracted))
+    ):
         extracted, extractor = _with_lines(extracted, skipped), f"{extractor}+items"
     if extracted is not page.extracted:
         main = clean(extracted, cleaners)
@@ -139,8 +141,9 @@ def _skipped_in_region(
 ) -> list[tuple[int, Block]]:
     """`_skipped` over the visible lines between the first and the last line that trafilatura
     kept (lines of 3+ words found once on the page, as anchors)."""
-    everything = " ".join(normalise(block.text) for block in extracted.blocks)
-    lines = [normalise(block.text) for block in visible.blocks]
+    texts = _normalised(extracted)
+    everything = " ".join(texts)
+    lines = _normalised(visible)
     counts = Counter(lines)
     anchors = [
         number
@@ -149,21 +152,24 @@ def _skipped_in_region(
     ]
     if not anchors:
         return []
-    region = Document(visible.blocks[anchors[0] : anchors[-1] + 1], visible.meta, origin="text")
-    return _skipped(region, extracted, kinds)
+    first, last = anchors[0], anchors[-1] + 1
+    region = Document(visible.blocks[first:last], visible.meta, origin="text")
+    return _skipped(region, lines[first:last], texts, kinds)
 
 
 def _skipped(
-    lines: Document, extracted: Document, kinds: frozenset[BlockKind] | None = None
+    lines: Document,
+    normalised: list[str],
+    texts: list[str],
+    kinds: frozenset[BlockKind] | None = None,
 ) -> list[tuple[int, Block]]:
     """The lines (of `kinds`, or any) that trafilatura did not keep and the text-dump cleaners
-    do, each with the number of extracted blocks that come before it."""
-    texts = [normalise(block.text) for block in extracted.blocks]
+    do, each with the number of extracted blocks that come before it. `normalised` are the
+    lines and `texts` the extracted blocks, normalised."""
     everything = " ".join(texts)
     skipped: list[tuple[int, Block]] = []
     reached = 0  # extracted blocks that the lines so far belong to
-    for block in lines.blocks:
-        line = normalise(block.text)
+    for block, line in zip(lines.blocks, normalised, strict=True):
         if line not in everything:
             if kinds is None or block.kind in kinds:
                 skipped.append((reached, block))
@@ -173,6 +179,10 @@ def _skipped(
         return skipped
     kept = {block.index for block in clean(lines, TEXT_CLEANERS).kept}
     return [(at, block) for at, block in skipped if block.index in kept]
+
+
+def _normalised(doc: Document) -> list[str]:
+    return [normalise(block.text) for block in doc.blocks]
 
 
 def _with_lines(extracted: Document, lines: list[tuple[int, Block]]) -> Document:

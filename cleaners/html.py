@@ -16,6 +16,7 @@ from lxml.html import HtmlElement
 
 from cleaners.document import Block, BlockKind, Document, Meta
 from cleaners.patterns import INVISIBLE_CHARACTERS
+from cleaners.text import raw_lines, squash
 
 _SPACES = re.compile(r"\s+")
 _CONTROL_CHARACTERS = re.compile(
@@ -69,7 +70,8 @@ def html_page(html: str, *, url: str | None = None) -> HtmlPage:
         return HtmlPage(None, Document((), Meta(url=url), origin="text"))
     _separate_blocks(tree)
     body = tree.find(".//body")
-    visible_blocks = visible_lines(body if body is not None else tree)
+    page = body if body is not None else tree
+    visible_blocks = visible_lines(page)
     extracted = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -93,7 +95,7 @@ def html_page(html: str, *, url: str | None = None) -> HtmlPage:
     if extracted is None or extracted.body is None or not _has_text(extracted.body):
         return HtmlPage(None, visible)
     blocks = tuple(_blocks(extracted.body))
-    items = repeated_items(tree, blocks)
+    items = repeated_items(page, blocks)
     return HtmlPage(
         Document(blocks, meta, origin="html"),
         visible,
@@ -112,7 +114,7 @@ _ITEM_LEVELS = 6
 _ITEM_OTHERS_MIN_SHARE = 0.5
 
 
-def repeated_items(tree: HtmlElement, blocks: tuple[Block, ...]) -> tuple[Block, ...]:
+def repeated_items(page: etree._Element, blocks: tuple[Block, ...]) -> tuple[Block, ...]:
     """The visible lines of the run of same-tag, same-class siblings that holds the extracted
     blocks, when the extraction is one of them (`REPEATED_ITEMS_MIN`); none otherwise.
 
@@ -122,13 +124,13 @@ def repeated_items(tree: HtmlElement, blocks: tuple[Block, ...]) -> tuple[Block,
     or the `<article>` tag: bare `<div>`s are layout, not items.
     """
     anchors = [line for block in blocks if len((line := _fold(block.text)).split()) >= 3]
-    holder = tree.find(".//body")
-    if not anchors or holder is None:
+    if not anchors:
         return ()
     enough = math.ceil(_ITEM_ANCHOR_SHARE * len(anchors))
     # An element holding `enough` anchors is at least as long as the shortest `enough` of
     # them: shorter ones are passed over without folding their text.
     shortest = sum(sorted(map(len, anchors))[:enough]) // 2
+    holder = page
     while True:
         inner = next((c for c in holder if _holds(c, anchors, enough, shortest)), None)
         if inner is None:
@@ -215,10 +217,9 @@ def _lines(rendered: str) -> tuple[Block, ...]:
     kind its share of link and list-item text gives it (`visible_lines`)."""
     blocks: list[Block] = []
     links = items = 0  # <a> and <li> elements open where the line starts
-    rendered = INVISIBLE_CHARACTERS.sub("", rendered).replace("\r\n", "\n").replace("\r", "\n")
-    for raw in rendered.split("\n"):
+    for raw in raw_lines(rendered):
         if not (links or items or _MARKER.search(raw)):
-            if text := " ".join(raw.split()):
+            if text := squash(raw):
                 blocks.append(Block(len(blocks), text, "line"))
             continue
         chars = link_chars = item_chars = 0
@@ -233,7 +234,7 @@ def _lines(rendered: str) -> tuple[Block, ...]:
                 item_chars += count if items else 0
         if not chars:
             continue
-        text = " ".join(_MARKER.sub("", raw).split())
+        text = squash(_MARKER.sub("", raw))
         if link_chars > LINK_MAX_SHARE * chars:
             kind: BlockKind = "link"
         elif 2 * item_chars > chars:

@@ -13,7 +13,18 @@ def text_document(text: str, *, url: str | None = None) -> Document:
     Browser dumps put one rendered block per line; blank lines only add spacing, so they
     carry no structure worth keeping.
     """
-    text = INVISIBLE_CHARACTERS.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    lines = (" ".join(line.split()) for line in text.split("\n"))
+    lines = (squash(line) for line in raw_lines(text))
     blocks = tuple(Block(i, line, "line") for i, line in enumerate(x for x in lines if x))
     return Document(blocks=blocks, meta=Meta(url=url), origin="text")
+
+
+def raw_lines(text: str) -> list[str]:
+    """The text's lines as a browser breaks them (any newline convention), invisible
+    characters taken out, whitespace inside each line as it was."""
+    text = INVISIBLE_CHARACTERS.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
+
+
+def squash(line: str) -> str:
+    """The line with its runs of whitespace (tabs, no-break spaces) made one space."""
+    return " ".join(line.split())

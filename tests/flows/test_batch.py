@@ -374,7 +374,7 @@ def test_a_workers_first_page_is_not_timed_out_for_loading_the_cleaners(tmp_path
     script = (
         "import sys; from flows.batch import run_batch; from flows.readers import list_dumps;"
         "r = run_batch(list_dumps([sys.argv[1]]), sys.argv[2], run_id='r', batch_no=0,"
-        " max_page_bytes=10**6, max_page_seconds=0.5);"
+        " max_page_bytes=10**6, max_page_seconds=0.2);"
         "print(r.records, dict(r.reject_reasons))"
     )
     done = subprocess.run(
