@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-BlockKind = Literal["paragraph", "heading", "list_item", "quote", "table", "code", "line"]
+BlockKind = Literal[
+    "paragraph", "heading", "list_item", "quote", "table", "code", "line", "link", "aside"
+]
 MetaField = Literal["title", "author", "published", "site"]
 Origin = Literal["html", "text"]
 Extractor = Literal[

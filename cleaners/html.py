@@ -15,7 +15,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from cleaners.document import Block, BlockKind, Document, Meta
-from cleaners.patterns import INVISIBLE_CHARACTERS
+from cleaners.patterns import COMMENT_SECTION_NAMES, INVISIBLE_CHARACTERS
 from cleaners.text import raw_lines, squash
 
 _SPACES = re.compile(r"\s+")
@@ -196,8 +196,10 @@ def visible_lines(element: etree._Element) -> tuple[Block, ...]:
     """The element's text with a line break at every block element, as a browser renders it
     (scripts, styles, forms' controls and hidden elements left out), one block per line.
 
-    A line more than `LINK_MAX_SHARE` of whose text is link text is of kind "link"; any other
-    line that stands mostly inside a list item is a "list_item"; the rest are "line"s.
+    A line that stands mostly inside an element that trafilatura removes as a whole (an
+    `<aside>`, `<nav>` or `<footer>`, a comment section) is an "aside"; one more than
+    `LINK_MAX_SHARE` of whose text is link text a "link"; any other line that stands mostly
+    inside a list item a "list_item"; the rest are "line"s.
     """
     parts: list[str] = []
     _render(element, parts)
@@ -207,36 +209,43 @@ def visible_lines(element: etree._Element) -> tuple[Block, ...]:
 LINK_MAX_SHARE = 0.2
 """jusText's link-density cut: above it, a block is navigation or a teaser, not text."""
 _LINK_OPEN, _LINK_CLOSE, _ITEM_OPEN, _ITEM_CLOSE = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
-"""Where `<a>` and `<li>` elements start and end in the rendered text: Unicode noncharacters,
-kept for internal use by the standard and taken out of every page before parsing."""
-_MARKER = re.compile("([\ufdd0-\ufdd3])")
+_ASIDE_OPEN, _ASIDE_CLOSE = "\ufdd4", "\ufdd5"
+"""Where `<a>`, `<li>` and aside elements (`_ASIDE_TAGS`, comment sections) start and end in
+the rendered text: Unicode noncharacters, kept for internal use by the standard and taken out
+of every page before parsing."""
+_MARKER = re.compile("([\ufdd0-\ufdd5])")
 
 
 def _lines(rendered: str) -> tuple[Block, ...]:
     """Blocks from `_render`'s text, each line's runs of whitespace made one space, with the
-    kind its share of link and list-item text gives it (`visible_lines`)."""
+    kind its share of aside, link and list-item text gives it (`visible_lines`)."""
     blocks: list[Block] = []
-    links = items = 0  # <a> and <li> elements open where the line starts
+    links = items = asides = 0  # <a>, <li> and aside elements open where the line starts
     for raw in raw_lines(rendered):
-        if not (links or items or _MARKER.search(raw)):
+        if not (links or items or asides or _MARKER.search(raw)):
             if text := squash(raw):
                 blocks.append(Block(len(blocks), text, "line"))
             continue
-        chars = link_chars = item_chars = 0
+        chars = link_chars = item_chars = aside_chars = 0
         for piece in _MARKER.split(raw):
             if piece in (_LINK_OPEN, _LINK_CLOSE):
                 links = links + 1 if piece == _LINK_OPEN else max(links - 1, 0)
             elif piece in (_ITEM_OPEN, _ITEM_CLOSE):
                 items = items + 1 if piece == _ITEM_OPEN else max(items - 1, 0)
+            elif piece in (_ASIDE_OPEN, _ASIDE_CLOSE):
+                asides = asides + 1 if piece == _ASIDE_OPEN else max(asides - 1, 0)
             elif count := len("".join(piece.split())):
                 chars += count
                 link_chars += count if links else 0
                 item_chars += count if items else 0
+                aside_chars += count if asides else 0
         if not chars:
             continue
         text = squash(_MARKER.sub("", raw))
-        if link_chars > LINK_MAX_SHARE * chars:
-            kind: BlockKind = "link"
+        if 2 * aside_chars > chars:
+            kind: BlockKind = "aside"
+        elif link_chars > LINK_MAX_SHARE * chars:
+            kind = "link"
         elif 2 * item_chars > chars:
             kind = "list_item"
         else:
@@ -253,11 +262,12 @@ def _render(element: etree._Element, parts: list[str]) -> None:
             parts.append("\n")
         elif tag in _CELL_TAGS:
             parts.append(" ")
-        parts.append(_OPENING.get(tag, ""))
+        aside = tag in _ASIDE_TAGS or (tag in _COMMENT_CONTAINERS and _is_comments(element))
+        parts.append(_ASIDE_OPEN if aside else _OPENING.get(tag, ""))
         parts.append(element.text or "")
         for child in element:
             _render(child, parts)
-        parts.append(_CLOSING.get(tag, ""))
+        parts.append(_ASIDE_CLOSE if aside else _CLOSING.get(tag, ""))
         if block:
             parts.append("\n")
     parts.append(element.tail or "")
@@ -265,6 +275,20 @@ def _render(element: etree._Element, parts: list[str]) -> None:
 
 _OPENING = {"a": _LINK_OPEN, "li": _ITEM_OPEN}
 _CLOSING = {"a": _LINK_CLOSE, "li": _ITEM_CLOSE}
+
+
+_ASIDE_TAGS = frozenset({"aside", "nav", "footer"})
+_COMMENT_CONTAINERS = frozenset({"div", "section", "ul", "ol", "dl"})
+"""The elements that can be a comment section (trafilatura looks at divs, lists, sections)."""
+
+
+def _is_comments(element: etree._Element) -> bool:
+    """Whether the element's id or class names it a comment section, as trafilatura reads
+    them (`COMMENT_SECTION_NAMES`)."""
+    return any(
+        COMMENT_SECTION_NAMES.search((element.get(attribute) or "").lower())
+        for attribute in ("id", "class")
+    )
 
 
 def _is_hidden(element: etree._Element, tag: str) -> bool:

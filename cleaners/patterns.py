@@ -234,6 +234,20 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "contacto de prensa",
         "contact presse",
         "contatti stampa",
+        # customer reviews under a product (a bare "Reviews" is often a tab above the
+        # description, so it is not a marker)
+        "customer reviews",
+        "product reviews",
+        "customer ratings",
+        "ratings & reviews",
+        "ratings and reviews",
+        "reviews and ratings",
+        "customer ratings & reviews",
+        "write a review",
+        "kundenbewertungen",
+        "avis clients",
+        "opiniones de clientes",
+        "recensioni dei clienti",
     }
 )
 """Full-line markers after which the rest of the page is not the article."""
@@ -245,9 +259,32 @@ TAIL_MARKER_PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
     re.compile(r"^(one|no)\s+(comments?|responses?|thoughts?)( on .*)?$"),
     re.compile(r"^\d+\s+thoughts? on .*$"),
-    re.compile(r"^(comments|responses)\s*\(\d+\)$"),
+    re.compile(r"^(comments|responses)\s*\(\d+\)?$"),  # normalise trims the ")"
+    # the head of a product's customer reviews, or the first review's rating or votes
+    re.compile(r"^customer reviews \(\d[\d,]*\)?$"),
+    re.compile(r"^\d[\d,.]* (customer )?reviews$"),
+    re.compile(r"^reviews (for this (item|product|shop)|summary)( \(\d[\d,]*\)?)?$"),
+    re.compile(
+        r"^(\d(\.\d)? )?(stars? )?out of 5( stars)?\W*(based on )?\d[\d,]* "
+        r"(customer )?(reviews|ratings)$"
+    ),
+    re.compile(r"^rated \d(\.\d)? out of \d( stars)?$"),
+    re.compile(
+        r"^(\d+ (out of \d+ )?(people|persons?|customers?)|one person) found this "
+        r"(review )?helpful$"
+    ),
+    re.compile(r"^was this review helpful\??$"),
+    re.compile(r"^verified (purchase|buyer|owner)$"),
 )
-"""Short tail markers with a number or a name in them ("12 comments", "3 thoughts on ...")."""
+"""Short tail markers with a number or a name in them ("12 comments", "3 thoughts on ...",
+"Reviews (76)", "Rated 5 out of 5")."""
+
+# --- comment sections in HTML ----------------------------------------------------------------
+COMMENT_SECTION_NAMES = re.compile(
+    r"^(comment|disqus_thread|dsq-comments|comol)|article-comments|post-comments"
+)
+"""An element whose id or class matches (lowercased) holds comments: trafilatura's own test
+(`include_comments=False` drops these), so its dropped comments do not come back."""
 
 # --- "read also" headings: usually a teaser inside the article, sometimes its end ----------
 TEASER_HEADINGS: frozenset[str] = frozenset(

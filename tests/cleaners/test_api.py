@@ -213,6 +213,27 @@ def test_a_listing_gets_back_the_items_extraction_skipped_inside_its_region():
     }
 
 
+@pytest.mark.parametrize(
+    "section",
+    [
+        '<div class="comments"><ul><li>{}</li><li>{}</li></ul></div>',
+        "<aside><p>{}</p><p>{}</p></aside>",
+    ],
+)
+def test_region_recovery_leaves_out_what_extraction_removes_on_purpose(section):
+    """Comment sections and asides inside the region stay out: trafilatura removed them as a
+    whole, not for want of text."""
+    lines = ("Great choice, I ride model Alder every day", "Are the prices the same in the shop")
+    listing = LISTING_HTML.replace("<p>All prices", section.format(*lines) + "<p>All prices")
+
+    cleaned = clean_html(listing)
+
+    assert cleaned.extractor == "trafilatura+region"
+    assert "City bike model" in cleaned.text
+    assert not any(line in cleaned.text for line in lines)
+    assert {reasons(cleaned)[line] for line in lines} == {"outside_main_content"}
+
+
 POSTS = [
     (
         "ana",

@@ -116,8 +116,31 @@ def test_visible_lines_tell_links_and_list_items_from_text():
     ]
 
 
+def test_visible_lines_in_sections_trafilatura_removes_are_asides():
+    body = (
+        "<p>Buses run every ten minutes on weekdays</p>"
+        '<section id="comments"><p>Mine was late twice this week</p>'
+        '<ul class="comment-list"><li><a href="/u/ana">ana</a></li></ul></section>'
+        '<div class="recommended-comments-widget"><p>Most liked</p></div>'
+        "<aside><p>Night buses</p></aside><p>Fares <nav>Home</nav></p><footer>Imprint</footer>"
+    )
+
+    visible = html_page(page(body)).visible
+
+    assert [(b.kind, b.text) for b in visible.blocks] == [
+        ("line", "Buses run every ten minutes on weekdays"),
+        ("aside", "Mine was late twice this week"),
+        ("aside", "ana"),
+        ("line", "Most liked"),  # "comment" inside a class name is not a comment section
+        ("aside", "Night buses"),
+        ("line", "Fares"),
+        ("aside", "Home"),
+        ("aside", "Imprint"),
+    ]
+
+
 def test_a_page_cannot_forge_the_link_and_list_marks():
-    body = "<p>Route\ufdd0 2\ufdd1 and\ufdd2 3</p><li>Stops\ufdd3: 22</li><p>After</p>"
+    body = "<p>Route\ufdd0 2\ufdd1 and\ufdd2 3</p><li>Stops\ufdd3: 22</li><p>After\ufdd4</p>"
 
     visible = html_page(page(body)).visible
 
@@ -135,7 +158,7 @@ def test_page_without_main_content_has_only_its_visible_text():
     assert page_.extracted is None
     assert document.origin == "text"
     assert texts(document) == ["Visible note one for readers", "Visible note two for readers"]
-    assert {b.kind for b in document.blocks} == {"line"}
+    assert {b.kind for b in document.blocks} == {"aside"}
 
 
 def test_fallback_text_has_no_head_script_or_style_text():

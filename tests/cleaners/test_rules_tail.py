@@ -285,3 +285,44 @@ def test_teaser_prefixes_have_no_separator_before_their_colon():
     for prefix in TEASER_PREFIXES:
         assert prefix.endswith(":")
         assert not any(separator in prefix[:-1] for separator in (":", "»", ">", "|"))
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        "Customer reviews",
+        "Ratings & Reviews",
+        "Customer reviews (76)",
+        "1,935 reviews",
+        "Reviews for this item (76)",
+        "4.6 out of 5 stars. 1664 reviews",
+        "Rated 5 out of 5",
+        "2 out of 2 people found this helpful",
+        "Verified Purchase",
+        "Kundenbewertungen",
+    ],
+)
+def test_customer_reviews_end_a_product_page(marker):
+    review = "Sturdy and easy to assemble, but the shelves are thinner than my old one."
+    page = doc(*BUS_PARAGRAPHS, marker, review)
+
+    assert reason_by_text(TailCut().judge(page)) == {
+        marker: "tail_marker",
+        review: "after_tail_marker",
+    }
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reviews",
+        "Reviews (3)",
+        "Customer reviews praised the new timetable, and ridership rose by a tenth.",
+        "Rated 5 out of 5 by the city's cycling club, the new lanes are a success.",
+    ],
+)
+def test_a_reviews_tab_or_a_sentence_about_reviews_does_not_cut(line):
+    """A bare "Reviews" is often a tab above a product's description, not its end."""
+    page = doc(*BUS_PARAGRAPHS[:2], line, *BUS_PARAGRAPHS[2:], *TAIL)
+
+    assert TailCut().judge(page) == []
