@@ -234,8 +234,25 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "contacto de prensa",
         "contact presse",
         "contatti stampa",
-        # customer reviews under a product (a bare "Reviews" is often a tab above the
-        # description, so it is not a marker)
+    }
+)
+"""Full-line markers after which the rest of the page is not the article."""
+
+TAIL_MARKER_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(
+        r"^\d+\s+(comments?|responses?|replies|kommentare?|commentaires?|comentarios?|"
+        r"commenti|comentários|reacties|komentarz[ey]?|комментари[йея])$"
+    ),
+    re.compile(r"^(one|no)\s+(comments?|responses?|thoughts?)( on .*)?$"),
+    re.compile(r"^\d+\s+thoughts? on .*$"),
+    re.compile(r"^(comments|responses)\s*\(\d+\)?$"),  # normalise trims the ")"
+)
+"""Short tail markers with a number or a name in them ("12 comments", "3 thoughts on ...")."""
+
+# A product's customer reviews: their heading, or the first review's rating or votes. A bare
+# "Reviews" is often a tab above the description, so it is not a marker.
+REVIEW_MARKERS: frozenset[str] = frozenset(
+    {
         "customer reviews",
         "product reviews",
         "customer ratings",
@@ -250,17 +267,7 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "recensioni dei clienti",
     }
 )
-"""Full-line markers after which the rest of the page is not the article."""
-
-TAIL_MARKER_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(
-        r"^\d+\s+(comments?|responses?|replies|kommentare?|commentaires?|comentarios?|"
-        r"commenti|comentários|reacties|komentarz[ey]?|комментари[йея])$"
-    ),
-    re.compile(r"^(one|no)\s+(comments?|responses?|thoughts?)( on .*)?$"),
-    re.compile(r"^\d+\s+thoughts? on .*$"),
-    re.compile(r"^(comments|responses)\s*\(\d+\)?$"),  # normalise trims the ")"
-    # the head of a product's customer reviews, or the first review's rating or votes
+REVIEW_MARKER_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^customer reviews \(\d[\d,]*\)?$"),
     re.compile(r"^\d[\d,.]* (customer )?reviews$"),
     re.compile(r"^reviews (for this (item|product|shop)|summary)( \(\d[\d,]*\)?)?$"),
@@ -276,8 +283,6 @@ TAIL_MARKER_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^was this review helpful\??$"),
     re.compile(r"^verified (purchase|buyer|owner)$"),
 )
-"""Short tail markers with a number or a name in them ("12 comments", "3 thoughts on ...",
-"Reviews (76)", "Rated 5 out of 5")."""
 
 # --- comment sections in HTML ----------------------------------------------------------------
 COMMENT_SECTION_NAMES = re.compile(

@@ -9,6 +9,8 @@ from functools import lru_cache
 from cleaners.document import Document, Removal
 from cleaners.patterns import (
     LINE_CACHE_SIZE,
+    REVIEW_MARKER_PATTERNS,
+    REVIEW_MARKERS,
     TAIL_MARKER_PATTERNS,
     TAIL_MARKERS,
     TEASER_HEADING_PATTERNS,
@@ -44,6 +46,15 @@ def is_tail_marker(text: str) -> bool:
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
+def is_review_marker(text: str) -> bool:
+    """A short whole line such as "Customer reviews" or "Rated 5 out of 5"."""
+    key = _short_key(text)
+    return key is not None and (
+        key in REVIEW_MARKERS or any(p.fullmatch(key) for p in REVIEW_MARKER_PATTERNS)
+    )
+
+
+@lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_teaser_heading(text: str) -> bool:
     """A short whole line such as "Lesen Sie auch" or "More on the election"."""
     key = _short_key(text)
@@ -63,7 +74,9 @@ class TailCut:
     `region`): a mega-menu with teaser sentences and a "Top stories" entry above the article
     does not end it. A "read also" heading ends the article only if at most
     `teaser_max_share_after` of the prose comes after it; otherwise it is a mid-article
-    teaser (see `InlineTeasers`).
+    teaser (see `InlineTeasers`). Customer reviews (`is_review_marker`) need no share of the
+    prose above them: a product's reviews often outweigh its description, and no sidebar box
+    above an article starts with them.
     """
 
     min_words_before: int = 60
@@ -84,15 +97,14 @@ class TailCut:
         region_start, _ = best_run(prose_scores(doc, REGION_SHORT_LINE_PENALTY))
         before = 0
         for position, block in enumerate(doc.blocks):
-            guarded = (
-                position > region_start
-                and before >= self.min_words_before
-                and before >= self.min_share_before * total
-            )
-            if guarded and (
-                is_tail_marker(block.text)
+            below_prose = position > region_start and before >= self.min_words_before
+            guarded = below_prose and before >= self.min_share_before * total
+            if (
+                (guarded and is_tail_marker(block.text))
+                or (below_prose and is_review_marker(block.text))
                 or (
-                    is_teaser_heading(block.text)
+                    guarded
+                    and is_teaser_heading(block.text)
                     and total - before <= self.teaser_max_share_after * total
                 )
             ):

@@ -312,6 +312,16 @@ def test_customer_reviews_end_a_product_page(marker):
     }
 
 
+def test_customer_reviews_longer_than_the_description_still_end_it():
+    reviews = [f"Review {n}: " + BUS_PARAGRAPHS[n % len(BUS_PARAGRAPHS)] for n in range(20)]
+    page = doc(*BUS_PARAGRAPHS, "Customer reviews", *reviews)
+
+    removals = TailCut().judge(page)
+
+    assert removed_texts(removals) == ["Customer reviews", *reviews]
+    assert TailCut().judge(doc(*BUS_PARAGRAPHS, "Related articles", *reviews)) == []
+
+
 @pytest.mark.parametrize(
     "line",
     [
