@@ -5,7 +5,7 @@
 
 Builds its inputs in a temporary folder from ../shared/devdata/wcxb-dev: copies of the pages
 under new names, and one multi-record .warc.gz of the HTML pages. Every measurement runs in a
-child process whose whole tree (workers, Prefect's temporary server) is sampled every 0.2 s;
+child process whose whole tree (workers, the run's Prefect server) is sampled every 0.2 s;
 peak RSS is the largest sum over the tree (pages shared between processes count once per
 process, so it is an upper bound). Prints one table, then the issue 5 targets with met / not met.
 The machine is shared and noisy: compare figures from one run, not across runs.
@@ -122,7 +122,7 @@ class Measured:
 
 
 def process_role(process: psutil.Process, root: psutil.Process) -> str:
-    """main (the measured command), server (Prefect's temporary server), worker, or other."""
+    """main (the measured command), server (the run's Prefect server), worker, or other."""
     if process.pid == root.pid:
         return "main"
     command = " ".join(process.cmdline())

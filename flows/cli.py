@@ -55,17 +55,14 @@ EXIT_INTERRUPTED = 130
 MB = 1_000_000
 
 # Defaults for a quiet local run; applied only where the environment does not set them.
-# - The first run on a fresh PREFECT_HOME migrates the temporary server's database, which can
-#   take longer than Prefect's default 20 s start-up timeout on a small machine.
-# - The temporary server's anonymous usage analytics are off: its first heartbeat on a fresh
-#   database logged an ERROR with a traceback ("database is locked"), and offline it cannot
-#   be sent anyway.
+# - The server's anonymous usage analytics are off: its first heartbeat on a fresh database
+#   logged an ERROR with a traceback ("database is locked"), and offline it cannot be sent
+#   anyway.
 # - Prefect's own INFO lines (server start/stop, every task state) stay in the Prefect API and
 #   UI; the terminal shows winnow's progress lines and Prefect's warnings and errors.
 # - After Ctrl-C, winnow exits without waiting for its worker pool to close, and
 #   multiprocessing's resource tracker would warn about the pool's semaphores.
 ENV_DEFAULTS = {
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
     "PYTHONWARNINGS": "ignore::UserWarning:multiprocessing.resource_tracker",
@@ -425,19 +422,14 @@ def _progress_printer(flag: str) -> _ProgressPrinter:
 
 
 class _StopOnInterrupt:
-    """SIGINT handler while a flow runs.
-
-    Ctrl-C reaches the whole terminal process group, which includes Prefect's temporary server:
-    it stops at once, and Prefect's crash report for the run would then retry the dead server
-    for over a minute and print connection errors. So with a temporary server, winnow stops its
-    workers and the server and exits at once. With a real server (PREFECT_API_URL set), Prefect
-    records the run as crashed first. Either way, finished batches are complete Parquet parts
-    and unfinished ones left only hidden temporary files.
+    """SIGINT handler while a flow runs: stops the display and the workers, and lets Prefect
+    record the run as crashed. The Prefect server runs in a session of its own (see
+    `_use_reachable_server`), so Ctrl-C in the terminal does not stop it under the run. Finished
+    batches are complete Parquet parts; unfinished ones left only hidden temporary files.
     """
 
-    def __init__(self, out: str, temporary_server: bool, printer: _ProgressPrinter) -> None:
+    def __init__(self, out: str, printer: _ProgressPrinter) -> None:
         self.out = out
-        self.temporary_server = temporary_server
         self.printer = printer
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
@@ -445,15 +437,7 @@ class _StopOnInterrupt:
         for worker in multiprocessing.active_children():
             worker.terminate()
         print(f"winnow: interrupted; finished batches are in {self.out}", file=sys.stderr)
-        if not self.temporary_server:
-            raise KeyboardInterrupt
-        from prefect.server.api.server import SubprocessASGIServer
-
-        logging.disable(logging.CRITICAL)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        SubprocessASGIServer().stop()
-        os._exit(EXIT_INTERRUPTED)
+        raise KeyboardInterrupt
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -481,8 +465,6 @@ def _check_output_free(out: str) -> None:
 def _run_clean(params: CleanParams) -> int:
     set_env_defaults()
     seed_prefect_database()
-    from prefect.settings import PREFECT_API_URL
-
     from flows.pipeline import run_clean
     from flows.server import ServerFailed
     from flows.summary import PROGRESS_FLAG, format_summary
@@ -491,14 +473,12 @@ def _run_clean(params: CleanParams) -> int:
     printer = _progress_printer(PROGRESS_FLAG)
     flow_run_logger.addHandler(printer)
     with ExitStack() as stack:
-        if params.dask_address:
-            try:
-                _use_reachable_server(stack, params.out, "clean")
-            except ServerFailed as exc:
-                print(f"winnow clean: {exc}", file=sys.stderr)
-                return EXIT_RUN_PROBLEM
-        temporary_server = not PREFECT_API_URL.value()
-        interrupt = _StopOnInterrupt(params.out, temporary_server, printer)
+        try:
+            _use_reachable_server(stack, params.out, "clean")
+        except ServerFailed as exc:
+            print(f"winnow clean: {exc}", file=sys.stderr)
+            return EXIT_RUN_PROBLEM
+        interrupt = _StopOnInterrupt(params.out, printer)
         previous_handler = signal.signal(signal.SIGINT, interrupt)
         try:
             summary = run_clean(params)
@@ -522,10 +502,11 @@ SERVER_LOG_NAME = ".prefect-server.log"
 
 
 def _use_reachable_server(stack: ExitStack, out: str, command: str) -> str:
-    """The API URL of a Prefect server that other processes can reach (a served flow's runner,
-    Dask workers): PREFECT_API_URL if set, else a local `prefect server start` that lives as
-    long as `stack` (its log beside the ledger). Prefect's own temporary server is reachable
-    from its process only. Raises `ServerFailed`."""
+    """The API URL of the run's Prefect server: PREFECT_API_URL if set, else a local `prefect
+    server start` that lives as long as `stack` (its log beside the ledger). Unlike Prefect's
+    own temporary server, it is reachable from other processes (a served flow's runner, Dask
+    workers), and the flow's process does not import the server application to start it (78
+    MiB it would carry for the whole run). Raises `ServerFailed`."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.server import ServerFailed, local_prefect_server

@@ -27,8 +27,8 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def prefect_api_url(prefect_harness) -> str:
     """The session server's API URL, for command-line runs in subprocesses: with
-    PREFECT_API_URL set they use it instead of starting a temporary server of their own, which
-    adds about 10 s to each run (tests/e2e/test_seeds.py and tests/flows/test_cli.py run that
+    PREFECT_API_URL set they use it instead of starting a Prefect server of their own, which
+    adds about 5-10 s to each run (tests/e2e/test_seeds.py and tests/flows/test_cli.py run that
     path)."""
     from prefect.settings import PREFECT_API_URL
 

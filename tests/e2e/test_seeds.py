@@ -1,7 +1,7 @@
 """The seeds are the specification by example: `winnow clean ../shared/seeds` end to end.
 
-One real CLI run (a Prefect flow on its temporary server) for the whole module; the tests
-read what landed in Parquet. It is the one end-to-end run that starts Prefect's temporary server,
+One real CLI run (a Prefect flow on a server of its own) for the whole module; the tests
+read what landed in Parquet. It is the one end-to-end run that starts its own Prefect server,
 with the shared PREFECT_HOME, as `winnow clean` does without PREFECT_API_URL; the other
 end-to-end runs use the session's Prefect server (tests/conftest.py).
 """

@@ -246,7 +246,7 @@ def test_clean_prints_progress_and_summary(
 
 
 def test_a_real_run_prints_no_tracebacks_or_errors(dump_folder, tmp_path):
-    """The console script's own environment: a fresh PREFECT_HOME and a temporary server. The
+    """The console script's own environment: a fresh PREFECT_HOME and a server of its own. The
     first start on a new database is the point (it migrates the database, and once logged an
     ERROR), so this run does not share the session's server or home."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")}
@@ -268,6 +268,9 @@ def test_a_real_run_prints_no_tracebacks_or_errors(dump_folder, tmp_path):
     assert "inputs 2 = records 1 + rejects 1" in result.stdout
     assert "Traceback" not in result.stdout
     assert "ERROR" not in result.stdout
+    # winnow's own server, not Prefect's temporary one (which the CLI would have to import)
+    assert "winnow clean: starting a Prefect server" in result.stdout
+    assert (tmp_path / "out" / ".prefect-server.log").stat().st_size > 0
 
 
 def progress_record(message, *, flagged=True, level=logging.INFO):

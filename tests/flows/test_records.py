@@ -11,6 +11,7 @@ import pytest
 from cleaners.document import Block, Cleaned, Meta, Removal
 from flows.readers import RawPage, Reject
 from flows.records import (
+    CHUNK_ROWS,
     RECORD_SCHEMA,
     REJECT_SCHEMA,
     SCHEMA_VERSION,
@@ -233,6 +234,35 @@ def test_rows_are_flushed_in_row_groups_while_writing(tmp_path):
             writer.write(row)
             assert writer.rows_written == written - written % 2
     assert writer.rows_written == 5
+
+
+def test_rows_held_as_arrow_chunks_come_out_whole_and_in_order(tmp_path):
+    rows = record_rows(3 * CHUNK_ROWS + 5)
+    group = 2 * CHUNK_ROWS + 3  # row groups end inside a chunk
+    with PartWriter(
+        tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=0, row_group_rows=group
+    ) as writer:
+        for row in rows:
+            writer.write(row)
+    part = pq.ParquetFile(writer.path)
+
+    assert part.read().to_pylist() == pa.Table.from_pylist(rows, schema=RECORD_SCHEMA).to_pylist()
+    assert [part.metadata.row_group(i).num_rows for i in range(part.num_row_groups)] == [
+        group,
+        len(rows) - group,
+    ]
+
+
+def test_a_row_with_a_null_in_a_required_column_fails_the_part(tmp_path):
+    rows = record_rows(CHUNK_ROWS + 1)
+    rows[3] = rows[3] | {"text": None}
+    with (
+        pytest.raises(ValueError, match="non-nullable column 'text'"),
+        PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=0) as writer,
+    ):
+        for row in rows:
+            writer.write(row)
+    assert parquet_files(tmp_path) == []
 
 
 def test_a_table_is_written_after_the_rows_in_row_groups(tmp_path):
