@@ -235,7 +235,8 @@ def run_batch(
                         )
                     )
                     continue
-                release_freed_memory()
+                if len(item.content) >= TRIM_AFTER_CHARS:
+                    release_freed_memory()
                 if not cleaned.text.strip():
                     detail = _why_empty(cleaned)
                     reject(page_reject_row(item, reason="no_main_content", detail=detail, **stamp))
@@ -299,6 +300,12 @@ def warm_up(content_type: str) -> None:
         clean_html(page, url=url)
     elif content_type == "text":
         clean_text(f"Home | News\n{WARM_UP_PROSE}", url=url)
+
+
+TRIM_AFTER_CHARS = 100_000
+"""Pages at least this long hand freed memory back at once (`release_freed_memory`); smaller
+ones leave too little behind to pay for the call (0.45 ms, 5% of cleaning a text dump), and
+the batch's end releases theirs."""
 
 
 def release_freed_memory() -> None:

@@ -384,3 +384,24 @@ def test_a_workers_first_page_is_not_timed_out_for_loading_the_cleaners(tmp_path
         check=True,
     )
     assert done.stdout.split() == ["1", "{}"]
+
+
+def test_freed_memory_goes_back_after_big_pages_and_each_batch(
+    tmp_path, fake_cleaners, monkeypatch
+):
+    big = "word " * (flows.batch.TRIM_AFTER_CHARS // 5)
+    fake_reader(
+        monkeypatch, {"a.txt": [text("a.txt", 0, "small page")], "b.txt": [text("b.txt", 0, big)]}
+    )
+    releases = []
+    monkeypatch.setattr(flows.batch, "release_freed_memory", lambda: releases.append(1))
+
+    run_batch(
+        dumps(tmp_path, "a.txt", "b.txt", "a.txt"),
+        tmp_path / "out",
+        run_id="r1",
+        batch_no=0,
+        max_page_bytes=10**8,
+    )
+
+    assert len(releases) == 2  # after the big page, and at the end of the batch
