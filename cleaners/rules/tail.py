@@ -31,36 +31,33 @@ _TEASER_OPENINGS = tuple(prefix.removesuffix(":") for prefix in TEASER_PREFIXES)
 prefix has a separator before its colon): most lines are ruled out without the fold."""
 
 
-def _short_key(text: str) -> str | None:
-    """The normalised line, if it is short enough to be a marker."""
-    return normalise(text) if len(words(text)) <= MARKER_MAX_WORDS else None
+def _is_short_line_of(
+    text: str, phrases: frozenset[str], patterns: tuple[re.Pattern[str], ...]
+) -> bool:
+    """Whether the normalised line, short enough to be a marker, is one of the phrases or
+    matches one of the patterns whole."""
+    if len(words(text)) > MARKER_MAX_WORDS:
+        return False
+    key = normalise(text)
+    return key in phrases or any(p.fullmatch(key) for p in patterns)
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_tail_marker(text: str) -> bool:
     """A short whole line such as "Related articles", "Leave a Reply" or "12 comments"."""
-    key = _short_key(text)
-    return key is not None and (
-        key in TAIL_MARKERS or any(p.fullmatch(key) for p in TAIL_MARKER_PATTERNS)
-    )
+    return _is_short_line_of(text, TAIL_MARKERS, TAIL_MARKER_PATTERNS)
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_review_marker(text: str) -> bool:
     """A short whole line such as "Customer reviews" or "Rated 5 out of 5"."""
-    key = _short_key(text)
-    return key is not None and (
-        key in REVIEW_MARKERS or any(p.fullmatch(key) for p in REVIEW_MARKER_PATTERNS)
-    )
+    return _is_short_line_of(text, REVIEW_MARKERS, REVIEW_MARKER_PATTERNS)
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_teaser_heading(text: str) -> bool:
     """A short whole line such as "Lesen Sie auch" or "More on the election"."""
-    key = _short_key(text)
-    return key is not None and (
-        key in TEASER_HEADINGS or any(p.fullmatch(key) for p in TEASER_HEADING_PATTERNS)
-    )
+    return _is_short_line_of(text, TEASER_HEADINGS, TEASER_HEADING_PATTERNS)
 
 
 @dataclass(frozen=True)
