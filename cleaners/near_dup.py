@@ -86,7 +86,11 @@ def tokens(text: str) -> list[str]:
 def content_hash(text: str) -> str:
     """Hex digest of the text's words: equal for texts that differ only in case, whitespace,
     line breaks or punctuation (the seeds 000 and 001 after cleaning)."""
-    return hashlib.blake2b(" ".join(tokens(text)).encode(), digest_size=16).hexdigest()
+    return _hash_of(tokens(text))
+
+
+def _hash_of(words: list[str]) -> str:
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +167,21 @@ def signature(
     text: str, *, shingle_words: int = SHINGLE_WORDS, num_perm: int = NUM_PERM
 ) -> Signature:
     """MinHash of the text's word shingles (see `tokens` for what counts as a word)."""
+    return _signature_of(tokens(text), shingle_words, num_perm)
+
+
+def signature_and_hash(text: str) -> tuple[Signature, str]:
+    """`signature(text)` and `content_hash(text)`, the text tokenised once for both."""
+    words = tokens(text)
+    return _signature_of(words, SHINGLE_WORDS, NUM_PERM), _hash_of(words)
+
+
+def _signature_of(words: list[str], shingle_words: int, num_perm: int) -> Signature:
     if shingle_words < 1 or shingle_words > len(_SHINGLE_MULTIPLIERS):
         raise ValueError(f"shingle_words must be 1..{len(_SHINGLE_MULTIPLIERS)}")
     odd, offset = _permutations(num_perm)
     minimum = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
-    shingles = _mix(_shingle_hashes(tokens(text), shingle_words))
+    shingles = _mix(_shingle_hashes(words, shingle_words))
     for start in range(0, len(shingles), SHINGLE_CHUNK):
         chunk = shingles[start : start + SHINGLE_CHUNK].reshape(-1, 1)
         np.minimum(minimum, (chunk * odd + offset).min(axis=0), out=minimum)

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from cleaners import clean_html, clean_text
 from cleaners.document import Cleaned
-from cleaners.near_dup import Signature, content_hash, signature
+from cleaners.near_dup import Signature, signature_and_hash
 from flows.ledger import Fingerprint, fingerprint
 from flows.readers import DumpFile, RawPage, Reject, iter_pages
 from flows.records import (
@@ -243,10 +243,7 @@ def run_batch(
                     continue
                 row = record_row(item, cleaned, **stamp)
                 records.write(row)
-                text_signature = signature(cleaned.text)
-                signatures.append(
-                    DocSignature(row["doc_id"], text_signature, content_hash(cleaned.text))
-                )
+                signatures.append(DocSignature(row["doc_id"], *signature_and_hash(cleaned.text)))
                 report.records += 1
                 report.raw_chars += row["raw_chars"]
                 report.text_chars += row["text_chars"]

@@ -20,6 +20,7 @@ from cleaners.near_dup import (
     Signature,
     content_hash,
     signature,
+    signature_and_hash,
 )
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -116,6 +117,13 @@ def test_an_exact_duplicate_up_to_case_spacing_and_punctuation_scores_one():
     observe(index, "original", text)
 
     assert observe(index, "reflowed", reflowed) == Match("original", 1.0, "exact")
+
+
+@pytest.mark.parametrize("text", ["", "Bridge", "Ferry TERMINAL closes,  on\nMonday!", None])
+def test_signature_and_hash_together_equal_each_apart(text):
+    text = page(*HARBOUR) if text is None else text
+
+    assert signature_and_hash(text) == (signature(text), content_hash(text))
 
 
 def test_one_changed_word_changes_the_content_hash():
