@@ -697,6 +697,17 @@ DATE_LINE = re.compile(
 )
 """A line that is only a date, with an optional "Published"/"Updated" label."""
 
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
+DATE_IN_LINE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)?\.?[ ./-]\s*{_MONTH}[ ./,-]\s*\d{{2,4}}"
+    rf"|{_MONTH}\s*\d{{1,2}}(?:st|nd|rd|th)?\.?,?\s*\d{{4}}"
+    r"|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2})\b"
+    r"|\b\d+\s*min(?:ute)?s?\s+read\b",
+    re.IGNORECASE,
+)
+"""A full date ("Jul. 11, 2025", "25.Jun.2019", "2024-01-03") or a reading time anywhere in a
+line: the dateline under a headline, never the headline itself."""
+
 TAXONOMY_LINE = re.compile(
     r"^(?:kategorie|kategorien|category|categories|categoría|categorías|catégorie|catégories|"
     r"categoria|categorie|tags?|schlagwörter|schlagworte|stichwörter|temas|themen|etiquetas|"

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from cleaners.document import Block, Document, Removal
 from cleaners.patterns import (
+    DATE_IN_LINE,
     LINE_CACHE_SIZE,
     NAVIGATION_LINES,
     normalise,
@@ -53,8 +54,10 @@ def is_heading_like(text: str) -> bool:
     n_words = len(words(text))
     return (
         TITLE_MIN_WORDS <= n_words <= TITLE_MAX_WORDS
+        and sum(not word.isdigit() for word in words(text)) >= TITLE_MIN_WORDS
         and not text.rstrip().endswith((".", ",", ";", ":"))
         and not is_furniture(text)
+        and not DATE_IN_LINE.search(text)
     )
 
 

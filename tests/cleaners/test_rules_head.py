@@ -40,6 +40,30 @@ def test_byline_and_date_are_not_taken_for_the_title():
     assert removed_texts(TitleEcho().judge(page)) == [TITLE]
 
 
+@pytest.mark.parametrize(
+    "dateline",
+    [
+        "December 15, 2025 // 8 min read",
+        "Published on 25.Jun.2019 in Vol 7, No 6",
+        "Jane Doe Published: January 3, 2024",
+        "Updated 2024-01-03 | Local news",
+        "$139.99",
+        "Item 2024 / 05",
+    ],
+)
+def test_a_dateline_or_a_price_under_the_headline_is_not_the_title(dateline):
+    page = doc("Home", "World", TITLE, dateline, *BUS_PARAGRAPHS)
+
+    assert removed_texts(TitleEcho().judge(page)) == [TITLE]
+
+
+def test_a_headline_with_a_year_is_still_a_title():
+    headline = "The best bus routes of 2024"
+    page = doc("Home", "World", headline, *BUS_PARAGRAPHS)
+
+    assert removed_texts(TitleEcho().judge(page)) == [headline]
+
+
 def test_a_lone_heading_above_the_text_is_its_title():
     assert removed_texts(TitleEcho().judge(doc(TITLE, STANDFIRST, *BUS_PARAGRAPHS))) == [TITLE]
 
