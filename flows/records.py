@@ -266,7 +266,6 @@ class PartWriter:
         self._required = [f.name for f in schema if not f.nullable]
         self._rows: list[Row] = []
         self._chunks: list[pa.RecordBatch] = []
-        self._buffered = 0  # rows in _rows and _chunks
         self._writer: pq.ParquetWriter | None = None
 
     def __enter__(self) -> Self:
@@ -286,8 +285,7 @@ class PartWriter:
                 f" unexpected {sorted(row.keys() - self._names)}"
             )
         self._rows.append(dict(row))
-        self._buffered += 1
-        if self._buffered >= self.row_group_rows:
+        if len(self._rows) + sum(chunk.num_rows for chunk in self._chunks) >= self.row_group_rows:
             self._flush()
         elif len(self._rows) >= CHUNK_ROWS:
             self._chunk()
@@ -313,7 +311,6 @@ class PartWriter:
             return
         self._write(pa.Table.from_batches(self._chunks, schema=self.schema))
         self._chunks.clear()
-        self._buffered = 0
 
     def _write(self, table: pa.Table) -> None:
         # pyarrow does not enforce nullability; a null in a required column must not be written.
@@ -343,5 +340,4 @@ class PartWriter:
             self._writer = None
             self._rows.clear()
             self._chunks.clear()
-            self._buffered = 0
             self._folder.delete(self.temp_path)
