@@ -422,10 +422,11 @@ def _progress_printer(flag: str) -> _ProgressPrinter:
 
 
 class _StopOnInterrupt:
-    """SIGINT handler while a flow runs: stops the display and the workers, and lets Prefect
-    record the run as crashed. The Prefect server runs in a session of its own (see
-    `_use_reachable_server`), so Ctrl-C in the terminal does not stop it under the run. Finished
-    batches are complete Parquet parts; unfinished ones left only hidden temporary files.
+    """SIGINT handler while a flow runs: stops the display and the workers, silences the log
+    (the batches in flight fail with the workers) and lets Prefect record the run as crashed.
+    The Prefect server runs in a session of its own (see `_use_reachable_server`), so Ctrl-C in
+    the terminal does not stop it under the run. Finished batches are complete Parquet parts;
+    unfinished ones left only hidden temporary files.
     """
 
     def __init__(self, out: str, printer: _ProgressPrinter) -> None:
@@ -437,6 +438,8 @@ class _StopOnInterrupt:
         for worker in multiprocessing.active_children():
             worker.terminate()
         print(f"winnow: interrupted; finished batches are in {self.out}", file=sys.stderr)
+        # The batches in flight now fail with the pool: tracebacks of no use to the reader.
+        logging.disable(logging.CRITICAL)
         raise KeyboardInterrupt
 
 

@@ -1,5 +1,6 @@
 """A run killed with SIGKILL at several points, then run again, ends with every input page
-exactly once in the latest-version view of OUT, and nothing half-written visible."""
+exactly once in the latest-version view of OUT, and nothing half-written visible. Ctrl-C stops
+a run at once and quietly."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def start_run(dumps: Path, out: Path, home: Path, api_url: str) -> subprocess.Po
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # the workers die with it
     )
@@ -69,7 +70,7 @@ def kill_after(proc: subprocess.Popen, lines_seen: int) -> None:
         if not proc.stdout.readline():
             break
     os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    proc.communicate()
     time.sleep(0.5)
 
 
@@ -106,3 +107,23 @@ def test_killed_runs_are_finished_by_the_next_one(tmp_path, prefect_home, prefec
     assert len(latest) == expected
     sources = {source for source, _, _ in latest}
     assert len(sources) == TEXT_FILES + 1
+
+
+def test_ctrl_c_stops_a_run_with_one_line_and_keeps_finished_batches(
+    tmp_path, prefect_home, prefect_api_url
+):
+    dumps, out = tmp_path / "dumps", tmp_path / "out"
+    make_dumps(dumps)
+    run = start_run(dumps, out, prefect_home, prefect_api_url)
+    for _ in range(3):  # the run's first line, then two finished batches
+        assert run.stdout.readline()
+
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in the terminal
+    _, stderr = run.communicate(timeout=60)
+
+    assert run.returncode == 130
+    assert stderr == f"winnow: interrupted; finished batches are in {out}\n"
+    parts = list((out / "records").glob("*.parquet"))
+    assert parts
+    for part in parts:
+        pq.read_table(part)
