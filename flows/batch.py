@@ -11,10 +11,11 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from multiprocessing.sharedctypes import SynchronizedArray
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,6 +23,7 @@ import pyarrow as pa
 from cleaners import clean_html, clean_text
 from cleaners.document import Cleaned
 from cleaners.near_dup import Signature, signature_and_hash
+from flows.beacon import PageBeacon, PageKey, Settled
 from flows.ledger import Fingerprint, fingerprint
 from flows.readers import DumpFile, RawPage, Reject, iter_pages
 from flows.records import (
@@ -32,9 +34,11 @@ from flows.records import (
     REJECTS_DIR,
     PartWriter,
     Row,
+    UnwritableValue,
     page_reject_row,
     reader_reject_row,
     record_row,
+    with_writable_text,
 )
 from flows.storage import location
 
@@ -54,6 +58,15 @@ MAX_TAG_ATTRIBUTES = 1000
 """HTML parsers (libxml2) check each attribute against the element's earlier ones: quadratic
 time inside one C call, which `max_page_seconds` cannot interrupt (a million attributes stall
 a worker for many minutes). Real pages stay far below this."""
+
+TOO_MANY_ELEMENTS = "too_many_elements"
+MAX_ELEMENTS = 50_000
+"""Cleaning time grows with the square of a page's elements (measured: 10,000 paragraphs 3.9 s,
+20,000 10.9 s, 40,000 38 s), so a page of 550,000 would hold a worker for hours. The largest of
+the 2,429 dev-set pages has about 10,500 elements."""
+_START_TAG = re.compile(r"<[A-Za-z]")
+# Scripts, styles and comments hold text, not elements, however many "<p>" they spell.
+_RAW_TEXT = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 
 # A start tag long enough to hold MAX_TAG_ATTRIBUTES attributes (each at least " a").
 _LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{2 * MAX_TAG_ATTRIBUTES},}}")
@@ -121,15 +134,26 @@ class BatchReport:
 QUIET_LOGGERS = ("trafilatura", "htmldate", "justext", "courlan")
 
 
-def init_worker() -> None:
+_beacon: PageBeacon | None = None
+"""This worker's beacon (`flows.workers`), set by `init_worker`; None outside the pool."""
+
+
+def init_worker(beacon: SynchronizedArray | None = None) -> None:
     """Set up a worker process of the flow's pool. It lives here, in a module free of Prefect,
     because the pool imports its initializer's module in every worker.
+
+    `beacon` is the shared memory through which the flow process sees which page this worker
+    is cleaning, to enforce the hard limits from outside (`flows.workers`).
 
     Ctrl-C reaches the whole process group: a worker stops at once and silently (parts are
     renamed into place only when complete, so it leaves no partial output); the flow process
     reports the interruption. Extraction libraries' own warnings about a page ("discarding
     data") would land on the terminal between progress lines: what happened to a page is in
     its record or reject instead."""
+    global _beacon
+    if beacon is not None:
+        _beacon = PageBeacon(beacon)
+        _beacon.started()
     signal.signal(signal.SIGINT, lambda signum, frame: os._exit(128 + signum))
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -180,13 +204,16 @@ def run_batch(
     max_page_bytes: int,
     max_page_seconds: float | None = None,
     row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
+    settled: Mapping[PageKey, Settled] | None = None,
 ) -> BatchReport:
     """Read, clean and write one batch: OUT/records/part-<run_id>-<batch_no>.parquet and the
     matching OUT/rejects/ part, each written under a temporary name and renamed.
 
     Both parts are always written (possibly with zero rows). A page that cannot be cleaned,
-    or whose cleaning runs past `max_page_seconds`, becomes a reject; only failures to write
-    Parquet fail the batch, and then no part is renamed.
+    whose cleaning runs past `max_page_seconds`, or whose row cannot be written, becomes a
+    reject; only failures to write Parquet fail the batch, and then no part is renamed.
+    `settled` pages (those a lost worker was cleaning, see `flows.workers`) become their
+    reject without being cleaned again.
     """
     if max_page_bytes < 1:
         raise ValueError(f"max_page_bytes must be >= 1, got {max_page_bytes}")
@@ -208,7 +235,7 @@ def run_batch(
             report.rejects += 1
             report.reject_reasons[row["reason"]] += 1
 
-        for dump in files:
+        for file_no, dump in enumerate(files):
             with contextlib.suppress(OSError):  # unreadable: the reader rejects it, no record
                 report.fingerprints += (fingerprint(dump),)
             for item in _pages(dump, max_page_bytes=max_page_bytes):
@@ -216,14 +243,15 @@ def run_batch(
                 if isinstance(item, Reject):
                     reject(reader_reject_row(item, **stamp))
                     continue
-                if item.content_type == "html" and (crowded := _crowded_element(item.content)):
-                    reject(
-                        page_reject_row(item, reason=TOO_MANY_ATTRIBUTES, detail=crowded, **stamp)
-                    )
+                refusal = settled.get((file_no, item.record)) if settled else None
+                if refusal is None:
+                    refusal = _refusal(item)
+                if refusal is not None:
+                    reject(page_reject_row(item, **asdict(refusal), **stamp))
                     continue
                 warm_up(item.content_type)
                 try:
-                    with time_limit(max_page_seconds):
+                    with _announced((file_no, item.record)), time_limit(max_page_seconds):
                         cleaned = _clean(item)
                 except PageTimeout as exc:
                     reject(page_reject_row(item, reason=PAGE_TIMEOUT, detail=str(exc), **stamp))
@@ -242,7 +270,12 @@ def run_batch(
                     reject(page_reject_row(item, reason="no_main_content", detail=detail, **stamp))
                     continue
                 row = record_row(item, cleaned, **stamp)
-                records.write(row)
+                try:
+                    records.write(row)
+                except UnwritableValue as exc:
+                    row = page_reject_row(item, reason=exc.reason, detail=str(exc), **stamp)
+                    reject(with_writable_text(row))
+                    continue
                 signatures.append(DocSignature(row["doc_id"], *signature_and_hash(cleaned.text)))
                 report.records += 1
                 report.raw_chars += row["raw_chars"]
@@ -264,6 +297,37 @@ def _pages(dump: DumpFile, *, max_page_bytes: int) -> Iterator[RawPage | Reject]
             yield item
     except Exception as exc:
         yield Reject(dump.source, next_record, "reader_error", _describe(exc))
+
+
+def _refusal(page: RawPage) -> Settled | None:
+    """Why a page is refused before cleaning: what no time limit could stop in time."""
+    if page.content_type != "html":
+        return None
+    if crowded := _crowded_element(page.content):
+        return Settled(TOO_MANY_ATTRIBUTES, crowded)
+    if page.content.count("<") > MAX_ELEMENTS:
+        markup = _RAW_TEXT.sub("", page.content)
+        elements = sum(1 for _ in _START_TAG.finditer(markup))
+        if elements > MAX_ELEMENTS:
+            return Settled(
+                TOO_MANY_ELEMENTS,
+                f"{elements} elements (limit {MAX_ELEMENTS}): extraction time grows with"
+                " their square",
+            )
+    return None
+
+
+@contextlib.contextmanager
+def _announced(page: PageKey) -> Iterator[None]:
+    """Tell the flow process, through this worker's beacon, which page is being cleaned."""
+    if _beacon is None:
+        yield
+        return
+    _beacon.begin(page)
+    try:
+        yield
+    finally:
+        _beacon.end()
 
 
 def _crowded_element(html: str) -> str | None:

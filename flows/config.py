@@ -31,6 +31,9 @@ DEFAULT_BATCH_SIZE = 200
 DEFAULT_BATCH_BYTES = 64_000_000
 DEFAULT_MAX_PAGE_BYTES = 10_000_000
 DEFAULT_MAX_PAGE_SECONDS = 30.0
+DEFAULT_MAX_WORKER_BYTES = 600_000_000
+"""About twice a worker's resident memory at its peak over the dev sets' pages: two workers,
+the flow process and the Prefect server then stay near 1 GiB however hostile the pages."""
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 DASK_ADDRESS_PATTERN = r"^(tcp|tls|ucx|ws|wss)://\S+$"
 
@@ -85,7 +88,15 @@ class CleanParams(BaseModel):
         gt=0,
         allow_inf_nan=False,
         description="Cleaning a page that takes longer than this is stopped, and the page "
-        "rejected as page_timeout (typical pages take well under a second).",
+        "rejected as page_timeout (typical pages take well under a second); a page stuck in "
+        "one C call has its worker killed and replaced a moment later.",
+    )
+    max_worker_bytes: int = Field(
+        default=DEFAULT_MAX_WORKER_BYTES,
+        gt=0,
+        description="A worker process whose resident memory grows past this while cleaning a "
+        "page is killed and replaced; the page is rejected as page_memory_exceeded and the "
+        "rest of its batch cleaned in the new worker.",
     )
     dask_address: str | None = Field(
         default=None,

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from cleaners.near_dup import COLUMNS, Match, NearDupIndex
 from flows.batch import DocSignature, release_freed_memory
 from flows.records import (
+    NEAR_DUP_DIR,
     RECORD_SCHEMA,
     RECORDS_DIR,
     REJECT_SCHEMA,
@@ -37,7 +38,6 @@ from flows.records import (
 )
 from flows.storage import Location
 
-NEAR_DUP_DIR = "near_dup"
 DUPLICATE = "duplicate"
 INDEX_SCHEMA = pa.schema(
     [

@@ -23,6 +23,7 @@ from rich.text import Text
 from flows.compact import Version, newest_versions
 from flows.records import RECORDS_DIR, REJECTS_DIR, upgrade_record_row
 from flows.storage import Location, location
+from flows.terminal import printable
 
 # Distinct on dark and light terminals; handed out in order of first use (see ReasonColours).
 REASON_COLOURS = (
@@ -182,7 +183,10 @@ class ReasonColours:
 def record_text(row: Row, colours: ReasonColours | None = None) -> Text:
     """A record for a reviewer: a header with its metadata, then the kept paragraphs with the
     removed blocks where they stood, struck through and tagged with their reason, and a legend.
-    `Text.plain` is the same without styles, for pipes and files."""
+    `Text.plain` is the same without styles, for pipes and files. The page's own terminal
+    control characters are shown as escapes (`flows.terminal`) before any style is added, so
+    the only ones rendered are the styles'."""
+    row = _printable_strings(row)
     reason_style = colours or ReasonColours()
     text = Text()
     text.append(f"== {row['source']} #{row['record']}  (doc {row['doc_id']})\n", style="bold")
@@ -211,6 +215,17 @@ def record_text(row: Row, colours: ReasonColours | None = None) -> Text:
         text.append(f"{count} {label}", style=reason_style(label))
     text.append("\n")
     return text
+
+
+def _printable_strings(value: Any) -> Any:
+    """`value` with every string in it, however nested, passed through `printable`."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {name: _printable_strings(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_printable_strings(item) for item in value]
+    return value
 
 
 def _interleave(

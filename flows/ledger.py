@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.readers import DumpFile
+from flows.state_files import refuse_unsafe_state_file
 
 LEDGER_NAME = "ledger.sqlite"
 HASH_CHUNK = 1 << 20
@@ -84,6 +85,9 @@ def _sha1(dump: DumpFile) -> str:
 
 class Ledger:
     def __init__(self, out: Path) -> None:
+        """Raises `UnsafeStateFile` if the ledger is a symbolic link: SQLite would write
+        through it, to whatever it points at."""
+        refuse_unsafe_state_file(out / LEDGER_NAME)
         self._db = sqlite3.connect(out / LEDGER_NAME)
         self._db.executescript(_SCHEMA)
 

@@ -2,7 +2,8 @@
 
 The lock is `flock` on `OUT/.winnow.lock`: the kernel drops it when the holder exits, even on
 SIGKILL, so a crashed run never leaves a stale lock behind. The file names the holder, for the
-message the second run prints. Prefect-free.
+message the second run prints; a symbolic link in its place is refused (`flows.state_files`),
+since taking the lock truncates the file. Prefect-free.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flows.state_files import open_state_file
+
 LOCK_NAME = ".winnow.lock"
 
 
@@ -23,9 +26,9 @@ class OutputBusy(RuntimeError):
 
 @contextmanager
 def exclusive_output(out: Path, *, holder: str = "winnow clean") -> Iterator[None]:
-    """Hold OUT for this process, or raise `OutputBusy` at once (never waits)."""
-    path = out / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold OUT for this process, or raise `OutputBusy` at once (never waits). Raises
+    `UnsafeStateFile` if the lock file is a symbolic link or not a regular file."""
+    fd = open_state_file(out / LOCK_NAME, os.O_RDWR)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -10,13 +10,8 @@ the run and every core cleans.
 """
 
 import math
-import multiprocessing
-import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -31,7 +26,7 @@ from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from cleaners.near_dup import NearDupIndex
-from flows.batch import BatchReport, init_worker, run_batch
+from flows.batch import BatchReport, run_batch
 from flows.compact import compact
 from flows.config import CleanParams
 from flows.dedup import DUPLICATE, load_index, mark_batch
@@ -57,6 +52,7 @@ from flows.summary import (
     summary_markdown,
     summary_table,
 )
+from flows.workers import Limits, WorkerPool
 
 ARTIFACT_KEY = "winnow-clean-summary"
 TABLE_ARTIFACT_KEY = "winnow-clean-figures"
@@ -86,37 +82,6 @@ def split_batches(
     return batches
 
 
-class WorkerPool(Executor):
-    """Process pool that replaces itself after a worker dies (segfault, OOM kill): the batches
-    running at that moment fail, later batches get fresh workers."""
-
-    def __init__(self, workers: int) -> None:
-        self._workers = workers
-        self._lock = threading.Lock()
-        self._pool = self._new_pool()
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        # spawn: workers must not inherit the flow process's threads and Prefect clients.
-        return ProcessPoolExecutor(
-            max_workers=self._workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_worker,
-        )
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        with self._lock:
-            try:
-                return self._pool.submit(fn, *args, **kwargs)
-            except BrokenProcessPool:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = self._new_pool()
-                return self._pool.submit(fn, *args, **kwargs)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with self._lock:
-            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
-
-
 def dask_slots(address: str) -> int:
     """Threads of all workers of the Dask cluster: the batches the flow keeps in flight."""
     from distributed import Client
@@ -139,10 +104,11 @@ def clean_batch(
     batch_no: int,
     max_page_bytes: int,
     max_page_seconds: float,
-    pool: Executor | None,
+    pool: WorkerPool | None,
 ) -> BatchReport:
-    """One batch. Locally, in a process of the flow's pool, the task's thread only waiting:
-    processes give every core work and keep a crash (segfault, OOM kill) to the batch it hit.
+    """One batch. Locally, in a process of the flow's pool, the task's thread waiting and
+    watching it (`flows.workers`): processes give every core work, keep a crash (segfault, OOM
+    kill) to the batch it hit, and can be killed when a page overruns the hard limits.
     On a Dask worker (`pool` None), in the task's own thread: there the worker processes are
     the unit of parallelism, and their nanny restarts one that dies."""
     batch = partial(
@@ -154,7 +120,7 @@ def clean_batch(
         max_page_bytes=max_page_bytes,
         max_page_seconds=max_page_seconds,
     )
-    return batch() if pool is None else pool.submit(batch).result()
+    return batch() if pool is None else pool.run(batch)
 
 
 def record_failed_batch(
@@ -248,7 +214,8 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     finished_batches: dict[int, BatchReport | None] = {}
     next_in_order = 0
     waiting = deque(enumerate(batches))
-    pool = None if on_dask else WorkerPool(params.workers)
+    limits = Limits(page_seconds=params.max_page_seconds, worker_bytes=params.max_worker_bytes)
+    pool = None if on_dask else WorkerPool(params.workers, limits)
     running: dict[PrefectFuture[BatchReport], tuple[int, list[DumpFile]]] = {}
     try:
         while waiting or running:

@@ -30,6 +30,9 @@ SCHEMA_VERSION = 2
 `upgrade_record_row` brings version-1 rows up."""
 RECORDS_DIR = "records"
 REJECTS_DIR = "rejects"
+NEAR_DUP_DIR = "near_dup"
+"""The near-duplicate index (`flows.dedup`); here so `remove_stale_parts` knows every folder
+a killed run may leave temporary parts in, without importing `flows.dedup`."""
 DEFAULT_ROW_GROUP_ROWS = 500
 CHUNK_ROWS = 32
 """Rows wait as Python dicts until this many, then as an Arrow record batch until a row group
@@ -218,12 +221,67 @@ def remove_stale_parts(out: str | Path | Location) -> int:
     base = out if isinstance(out, Location) else location(out)
     stale = [
         temp
-        for folder in (base.child(RECORDS_DIR), base.child(REJECTS_DIR))
+        for folder in (base.child(RECORDS_DIR), base.child(REJECTS_DIR), base.child(NEAR_DUP_DIR))
         for temp in folder.files(".part-", ".tmp")
     ]
     for temp in stale:
         base.delete(temp)
     return len(stale)
+
+
+UNWRITABLE_VALUE = "unwritable_value"
+
+
+class UnwritableValue(ValueError):
+    """A row holds text that Parquet cannot store (not valid Unicode: a lone surrogate). Raised
+    by `PartWriter.write` before the row joins the part, so it is that row's problem alone:
+    Arrow would fail the whole part when it converts the rows."""
+
+    reason = UNWRITABLE_VALUE
+
+    def __init__(self, column: str) -> None:
+        super().__init__(f"column {column!r} holds text that is not valid Unicode")
+        self.column = column
+
+
+def unwritable_column(row: Mapping[str, Any]) -> str | None:
+    """The first column of `row` holding a string that UTF-8 cannot encode, or None."""
+    for name, value in row.items():
+        if _has_unencodable_text(value):
+            return name
+    return None
+
+
+def with_writable_text(row: Mapping[str, Any]) -> Row:
+    """`row` with every string UTF-8 cannot encode written with backslash escapes ("\\ud800"):
+    for the reject that says so, which must itself be writable."""
+    return {name: _writable(value) for name, value in row.items()}
+
+
+def _writable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_writable(k): _writable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_writable(item) for item in value]
+    return value
+
+
+def _has_unencodable_text(value: Any) -> bool:
+    if isinstance(value, str):
+        if value.isascii():
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_unencodable_text(v) or _has_unencodable_text(k) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_unencodable_text(item) for item in value)
+    return False
 
 
 def part_name(run_id: str, batch_no: int) -> str:
@@ -284,6 +342,8 @@ class PartWriter:
                 f"row columns differ from the schema: missing {sorted(self._names - row.keys())},"
                 f" unexpected {sorted(row.keys() - self._names)}"
             )
+        if (column := unwritable_column(row)) is not None:
+            raise UnwritableValue(column)
         self._rows.append(dict(row))
         if len(self._rows) + sum(chunk.num_rows for chunk in self._chunks) >= self.row_group_rows:
             self._flush()

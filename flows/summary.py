@@ -9,6 +9,7 @@ from flows.batch import BatchReport
 from flows.compact import CompactReport, compacted_line
 from flows.ledger import RunRow
 from flows.records import RECORDS_DIR, REJECTS_DIR
+from flows.terminal import printable
 
 TOP_REASONS = 10
 # Log records carrying this attribute are progress lines the CLI prints as they are.
@@ -45,7 +46,12 @@ def batch_line(position: int, total: int, report: BatchReport) -> str:
 
 
 def failed_batch_line(position: int, total: int, files: int, error: str) -> str:
-    return f"batch {position}/{total}: FAILED, {files} files recorded as batch_failed ({error})"
+    """An error line, which Prefect's own console handler prints too (not through the CLI):
+    the error may quote a file name or page text, so its control characters are shown."""
+    return (
+        f"batch {position}/{total}: FAILED, {files} files recorded as batch_failed"
+        f" ({printable(error)})"
+    )
 
 
 def _top(counts: Counter[str], limit: int = TOP_REASONS) -> list[tuple[str, int]]:

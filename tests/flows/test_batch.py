@@ -15,6 +15,7 @@ import pytest
 import flows.batch
 from cleaners.document import Block, Cleaned, Meta, Removal
 from flows.batch import BatchReport, run_batch
+from flows.beacon import Settled
 from flows.readers import DumpFile, RawPage, Reject, list_dumps
 from flows.records import RECORD_SCHEMA, REJECT_SCHEMA
 
@@ -405,3 +406,79 @@ def test_freed_memory_goes_back_after_big_pages_and_each_batch(
     )
 
     assert len(releases) == 2  # after the big page, and at the end of the batch
+
+
+def test_a_record_holding_unwritable_text_is_rejected_alone(tmp_path, monkeypatch, fake_cleaners):
+    """A lone surrogate (what JSON's "\\ud800" decodes to) cannot be stored in Parquet: Arrow
+    would fail the whole part, and with it every file of the batch."""
+    fake_reader(
+        monkeypatch,
+        {
+            "a.jsonl": [
+                text("a.jsonl", 0, "Good words"),
+                text("a.jsonl", 1, "More words", url="https://x.org/\ud800"),
+                text("a.jsonl", 2, "Last words", extra={"tag": '"\ud800"'}),
+            ],
+            "b.txt": [text("b.txt", 0, "Other file")],
+        },
+    )
+    report = run_batch(
+        dumps(tmp_path, "a.jsonl", "b.txt"), tmp_path, run_id="r1", batch_no=0, max_page_bytes=99
+    )
+
+    assert (report.inputs, report.records, report.rejects) == (4, 2, 2)
+    assert [(r["source"], r["record"]) for r in read(tmp_path, "records")] == [
+        ("a.jsonl", 0),
+        ("b.txt", 0),
+    ]
+    rejects = read(tmp_path, "rejects")
+    assert [(r["record"], r["reason"]) for r in rejects] == [
+        (1, "unwritable_value"),
+        (2, "unwritable_value"),
+    ]
+    assert "'url'" in rejects[0]["detail"] and "'extra'" in rejects[1]["detail"]
+    assert len(report.signatures) == 2
+
+
+def test_a_page_with_too_many_elements_is_refused_before_cleaning(
+    tmp_path, monkeypatch, fake_cleaners
+):
+    crowded = "<html><body>" + "<p>x</p>" * (flows.batch.MAX_ELEMENTS + 1) + "</body></html>"
+    almost = "<html><body>" + "<p>x</p>" * (flows.batch.MAX_ELEMENTS - 10) + "</body></html>"
+    fake_reader(monkeypatch, {"a.warc": [html("a.warc", 0, crowded), html("a.warc", 1, almost)]})
+    report = run_batch(
+        dumps(tmp_path, "a.warc"), tmp_path, run_id="r1", batch_no=0, max_page_bytes=10**7
+    )
+
+    assert report.reject_reasons == Counter({"too_many_elements": 1})
+    [reject] = read(tmp_path, "rejects")
+    assert (reject["record"], reject["format"]) == (0, "warc")
+    assert f"{flows.batch.MAX_ELEMENTS + 3} elements" in reject["detail"]
+    assert [r["record"] for r in read(tmp_path, "records")] == [1]
+
+
+def test_settled_pages_become_their_reject_without_being_cleaned(
+    tmp_path, monkeypatch, fake_cleaners
+):
+    """What the worker pool passes after it killed a worker over a page (flows.workers)."""
+    fake_reader(
+        monkeypatch,
+        {
+            "a.jsonl": [text("a.jsonl", 0, "BOOM"), text("a.jsonl", 1, "Kept")],
+            "b.jsonl": [text("b.jsonl", 0, "BOOM")],
+        },
+    )
+    report = run_batch(
+        dumps(tmp_path, "a.jsonl", "b.jsonl"),
+        tmp_path,
+        run_id="r1",
+        batch_no=0,
+        max_page_bytes=99,
+        settled={(0, 0): Settled("page_timeout", "killed"), (1, 0): Settled("worker_died", "x")},
+    )
+
+    assert report.reject_reasons == Counter({"page_timeout": 1, "worker_died": 1})
+    assert [(r["source"], r["reason"], r["detail"]) for r in read(tmp_path, "rejects")] == [
+        ("a.jsonl", "page_timeout", "killed"),
+        ("b.jsonl", "worker_died", "x"),
+    ]

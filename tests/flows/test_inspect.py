@@ -231,3 +231,59 @@ def test_removed_blocks_stand_where_they_were_in_the_page():
         "Second.",
         "[tail/tail_marker] Leave a Reply",
     ]
+
+
+TITLE_SETTER = "\x1b]0;owned\x07"
+SCREEN_CLEARER = "\x1b[2J"
+C1_CSI = "\x9b31m"
+
+
+def terminal_controls(text):
+    return [c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
+
+
+@pytest.fixture
+def hostile_out(tmp_path):
+    """A page whose title, text, URL, source and a removed block hold terminal escapes."""
+    out = tmp_path / "out"
+    row = record(
+        f"evil{SCREEN_CLEARER}.txt",
+        text=f"Kept {TITLE_SETTER}paragraph.\r\n\nSecond {C1_CSI}one.\x08",
+        removed=[{**NAV, "text": f"Home {SCREEN_CLEARER}News", "at": 1}],
+    )
+    row["title"] = f"Title {TITLE_SETTER}{C1_CSI}"
+    row["url"] = "https://example.org/\x1b]8;;https://evil.example/\x1b\\"
+    write_part(out, RECORDS_DIR, [row], 0)
+    return out
+
+
+@pytest.mark.parametrize("colour", ["never", "always"])
+def test_cli_shows_page_escapes_instead_of_sending_them_to_the_terminal(
+    hostile_out, capsys, colour
+):
+    assert main(["inspect", str(hostile_out), "--color", colour]) == 0
+    printed = capsys.readouterr().out
+
+    styles_removed = re.sub(r"\x1b\[[0-9;]*m", "", printed)  # the colours inspect adds
+    assert terminal_controls(styles_removed) == []
+    assert "\\x1b]0;owned\\x07" in styles_removed
+    assert "Second \\x9b31mone.\\x08" in styles_removed
+    assert "Home \\x1b[2JNews" in styles_removed
+    assert "== evil\\x1b[2J.txt #0" in styles_removed
+
+
+def test_cli_json_lines_hold_no_raw_control_characters(hostile_out, capsys):
+    assert main(["inspect", str(hostile_out), "--json"]) == 0
+    line = capsys.readouterr().out
+
+    assert terminal_controls(line.rstrip("\n")) == []
+    document = json.loads(line)
+    assert document["metadata"]["title"] == f"Title {TITLE_SETTER}{C1_CSI}"
+    assert document["text"] == f"Kept {TITLE_SETTER}paragraph.\r\n\nSecond {C1_CSI}one.\x08"
+
+
+def test_cli_error_quoting_a_source_shows_its_escapes(out, capsys):
+    assert main(["inspect", str(out), "--source", f"d{TITLE_SETTER}.txt"]) == EXIT_BAD_CONFIG
+    assert capsys.readouterr().err == (
+        f"winnow inspect: source not found in {out}: d\\x1b]0;owned\\x07.txt\n"
+    )

@@ -120,3 +120,21 @@ def test_dangling_and_looping_links_are_planned_for_cleaning_not_a_crash(ledger,
 
     # the batch rejects both as unreadable_file (tests/hostile/test_filesystem.py)
     assert (names(todo), unchanged) == (["a.txt", "b.txt", "dangling.html", "loop.html"], [])
+
+
+def test_a_symlinked_ledger_is_refused_and_its_target_left_alone(tmp_path, capsys):
+    from flows.cli import main
+    from flows.state_files import UnsafeStateFile
+
+    out = tmp_path / "out"
+    out.mkdir()
+    target = tmp_path / "precious.txt"
+    target.write_text("not a database\n")
+    (out / "ledger.sqlite").symlink_to(target)
+
+    with pytest.raises(UnsafeStateFile, match=r"ledger\.sqlite is a symbolic link"):
+        Ledger(out)
+    assert main(["status", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{out}/ledger.sqlite is a symbolic link" in err
+    assert target.read_text() == "not a database\n"

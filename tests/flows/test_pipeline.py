@@ -1,7 +1,6 @@
 import json
 import os
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from flows.lock import OutputBusy, exclusive_output
 from flows.pipeline import (
     ARTIFACT_KEY,
     TABLE_ARTIFACT_KEY,
-    WorkerPool,
     clean_batch,
     clean_dumps,
     record_failed_batch,
@@ -26,6 +24,7 @@ from flows.pipeline import (
 )
 from flows.readers import DumpFile, list_dumps
 from flows.records import part_name
+from flows.workers import Limits, WorkerPool
 
 ARTICLE_HTML = """<html><head><title>Rivers of the north</title></head><body>
 <nav><a href="/">Home</a> | <a href="/news">News</a></nav>
@@ -94,16 +93,20 @@ class TestSplitBatches:
 def test_clean_batch_runs_the_batch_on_the_pool_it_is_given(dump_folder, tmp_path):
     files = list_dumps([str(dump_folder)])
     out = tmp_path / "out"
-    with ThreadPoolExecutor(1) as pool, disable_run_logger():
-        report = clean_batch.fn(
-            files,
-            str(out),
-            run_id="t1",
-            batch_no=7,
-            max_page_bytes=1_000_000,
-            max_page_seconds=30,
-            pool=pool,
-        )
+    pool = WorkerPool(1, Limits(page_seconds=30, worker_bytes=2**30))
+    try:
+        with disable_run_logger():
+            report = clean_batch.fn(
+                files,
+                str(out),
+                run_id="t1",
+                batch_no=7,
+                max_page_bytes=1_000_000,
+                max_page_seconds=30,
+                pool=pool,
+            )
+    finally:
+        pool.shutdown()
     assert (report.inputs, report.records, report.rejects) == (3, 2, 1)
     assert (out / "records" / part_name("t1", 7)).exists()
     assert (out / "rejects" / part_name("t1", 7)).exists()
@@ -128,30 +131,6 @@ def test_record_failed_batch_turns_every_file_into_a_reject(tmp_path):
     ]
     assert "Boom: worker died" in rows[0]["detail"]
     assert not stale_records.exists()
-
-
-def test_worker_pool_replaces_a_pool_whose_worker_died():
-    pool = WorkerPool(1)
-    try:
-        with pytest.raises(BrokenProcessPool):
-            pool.submit(os._exit, 3).result(timeout=60)
-        worker_pid = pool.submit(os.getpid).result(timeout=60)
-        assert worker_pid != os.getpid()
-    finally:
-        pool.shutdown()
-
-
-def test_pool_workers_do_not_import_prefect():
-    """Only the flow process talks to Prefect; a worker that imported it would carry about
-    50 MiB for nothing."""
-    pool = WorkerPool(1)
-    try:
-        loaded = pool.submit(eval, "sorted(__import__('sys').modules)").result(timeout=60)
-    finally:
-        pool.shutdown()
-
-    assert "flows.batch" in loaded  # the pool's initializer came from there
-    assert [name for name in loaded if name.split(".")[0] == "prefect"] == []
 
 
 def read_artifact_markdown(key: str) -> str:
@@ -187,19 +166,20 @@ def test_flow_cleans_every_input_into_parquet(prefect_harness, dump_folder, tmp_
     assert {"figure": "rejects: empty_file", "value": 1} in table
 
 
-class CrashOnBatch(ThreadPoolExecutor):
-    """Stands in for the worker pool: runs batches in a thread, and batch 1 dies like a worker
-    process killed by the OS."""
+class CrashOnBatch:
+    """Stands in for the worker pool: runs batches in this process, and batch 1 dies like a
+    worker process killed by the OS."""
 
-    def __init__(self, workers: int) -> None:
-        super().__init__(workers)
+    def __init__(self, workers: int, limits) -> None:
+        self.limits = limits
 
-    def submit(self, fn, /, *args, **kwargs) -> Future:
-        if fn.keywords["batch_no"] == 1:  # fn: run_batch with the batch's arguments bound
-            future: Future = Future()
-            future.set_exception(BrokenProcessPool("worker killed"))
-            return future
-        return super().submit(fn, *args, **kwargs)
+    def run(self, batch):
+        if batch.keywords["batch_no"] == 1:  # batch: run_batch with its arguments bound
+            raise BrokenProcessPool("worker killed")
+        return batch()
+
+    def shutdown(self, *, cancel_futures: bool = False) -> None:
+        """Nothing runs in the background."""
 
 
 def test_flow_records_the_files_of_a_crashed_batch_as_rejects(

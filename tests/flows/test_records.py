@@ -376,3 +376,16 @@ def test_stale_temporary_parts_are_removed_and_finished_parts_kept(tmp_path):
 
     assert remove_stale_parts(tmp_path) == 1
     assert not stale.exists() and finished.exists()
+
+
+def test_stale_temporary_parts_of_the_near_dup_index_are_removed(tmp_path):
+    from flows.records import remove_stale_parts
+
+    (tmp_path / "near_dup").mkdir()
+    stale = tmp_path / "near_dup" / ".part-r1-00000.parquet.1a2b3c4d.tmp"
+    stale.write_bytes(b"half written")
+    finished = tmp_path / "near_dup" / "part-r1-00000.parquet"
+    finished.write_bytes(b"complete")
+
+    assert remove_stale_parts(tmp_path) == 1
+    assert not stale.exists() and finished.exists()
