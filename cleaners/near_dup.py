@@ -23,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Literal
 
 import numpy as np
@@ -77,10 +79,39 @@ def tokens(text: str) -> list[str]:
     """The words of `text`: NFKC, lowercase, invisible characters dropped, punctuation ignored.
 
     Not `patterns.words`: that one caches per line, and documents are too big to cache."""
+    return WORD.findall(_folded(text))
+
+
+def _folded(text: str) -> str:
     if not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
-    folded = INVISIBLE_CHARACTERS.sub("", text).lower()
-    return WORD.findall(folded)
+    return INVISIBLE_CHARACTERS.sub("", text).lower()
+
+
+WORD_CHUNK = 8192
+"""Words held at a time while a text is hashed: a list of all the words of a one-million-word
+text held about 60 MiB in the worker."""
+
+
+def _word_hashes_and_content_hash(text: str) -> tuple[np.ndarray, str]:
+    """The 32-bit hash of each of the text's `tokens`, in order, and its `content_hash`,
+    reading the words chunk by chunk."""
+    matches = WORD.finditer(_folded(text))
+    digest = hashlib.blake2b(digest_size=16)
+    hashes = []
+    separator = b""
+    while chunk := [match.group() for match in islice(matches, WORD_CHUNK)]:
+        digest.update(separator + " ".join(chunk).encode())
+        separator = b" "
+        hashes.append(_word_hashes(chunk))
+    word_hashes = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
+    return word_hashes, digest.hexdigest()
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    return np.fromiter(
+        (zlib.crc32(word.encode()) for word in words), dtype=np.uint64, count=len(words)
+    )
 
 
 def content_hash(text: str) -> str:
@@ -118,14 +149,12 @@ class Match:
     kind: Kind
 
 
-def _shingle_hashes(words: list[str], shingle_words: int) -> np.ndarray:
-    """32-bit hashes of the word `shingle_words`-grams; a text shorter than one shingle is
-    one shingle of all its words, an empty text has none."""
-    word_hashes = np.fromiter(
-        (zlib.crc32(word.encode()) for word in words), dtype=np.uint64, count=len(words)
-    )
-    width = min(shingle_words, len(words))
-    count = len(words) - width + 1 if words else 0
+def _shingle_hashes(word_hashes: np.ndarray, shingle_words: int) -> np.ndarray:
+    """32-bit hashes of the word `shingle_words`-grams, from the words' hashes; a text shorter
+    than one shingle is one shingle of all its words, an empty text has none."""
+    words = len(word_hashes)
+    width = min(shingle_words, words)
+    count = words - width + 1 if words else 0
     combined = np.zeros(count, dtype=np.uint64)
     for position in range(width):
         combined += word_hashes[position : position + count] * _SHINGLE_MULTIPLIERS[position]
@@ -167,21 +196,22 @@ def signature(
     text: str, *, shingle_words: int = SHINGLE_WORDS, num_perm: int = NUM_PERM
 ) -> Signature:
     """MinHash of the text's word shingles (see `tokens` for what counts as a word)."""
-    return _signature_of(tokens(text), shingle_words, num_perm)
+    word_hashes, _ = _word_hashes_and_content_hash(text)
+    return _signature_of(word_hashes, shingle_words, num_perm)
 
 
 def signature_and_hash(text: str) -> tuple[Signature, str]:
     """`signature(text)` and `content_hash(text)`, the text tokenised once for both."""
-    words = tokens(text)
-    return _signature_of(words, SHINGLE_WORDS, NUM_PERM), _hash_of(words)
+    word_hashes, text_hash = _word_hashes_and_content_hash(text)
+    return _signature_of(word_hashes, SHINGLE_WORDS, NUM_PERM), text_hash
 
 
-def _signature_of(words: list[str], shingle_words: int, num_perm: int) -> Signature:
+def _signature_of(word_hashes: np.ndarray, shingle_words: int, num_perm: int) -> Signature:
     if shingle_words < 1 or shingle_words > len(_SHINGLE_MULTIPLIERS):
         raise ValueError(f"shingle_words must be 1..{len(_SHINGLE_MULTIPLIERS)}")
     odd, offset = _permutations(num_perm)
     minimum = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
-    shingles = _mix(_shingle_hashes(words, shingle_words))
+    shingles = _mix(_shingle_hashes(word_hashes, shingle_words))
     for start in range(0, len(shingles), SHINGLE_CHUNK):
         chunk = shingles[start : start + SHINGLE_CHUNK].reshape(-1, 1)
         np.minimum(minimum, (chunk * odd + offset).min(axis=0), out=minimum)
@@ -303,6 +333,31 @@ class NearDupIndex:
         if match is None:
             self.add(doc_id, sig, text_hash)
         return match
+
+    def forget(self, doc_ids: Iterable[str]) -> int:
+        """Take these documents out of the index (a deleted or renamed input's records), so that
+        no later document is found to duplicate them; returns how many were indexed. The others
+        keep their order, so "first seen" is unchanged. Costs a pass over the index: for the
+        rare deletions, not per document."""
+        rows = sorted({self._row_of_doc[doc_id] for doc_id in doc_ids if doc_id in self})
+        if not rows:
+            return 0
+        if self._recent:
+            self._merge_recent()
+        kept = np.ones(len(self), dtype=bool)
+        kept[rows] = False
+        renumbered = (np.cumsum(kept) - 1).astype(np.int32)
+        live_entries = kept[self._sorted_rows]
+        self._sorted_keys = self._sorted_keys[live_entries]
+        self._sorted_rows = renumbered[self._sorted_rows[live_entries]]
+        self._signatures = self._signatures[: len(self)][kept]
+        self._doc_ids = [doc_id for doc_id, keep in zip(self._doc_ids, kept, strict=True) if keep]
+        self._hashes = [text for text, keep in zip(self._hashes, kept, strict=True) if keep]
+        self._row_of_doc = {doc_id: row for row, doc_id in enumerate(self._doc_ids)}
+        self._row_of_hash = {}
+        for row, text_hash in enumerate(self._hashes):
+            self._row_of_hash.setdefault(text_hash, row)
+        return len(rows)
 
     def to_columns(self, *, since: int = 0) -> IndexColumns:
         """Indexed documents from position `since` on (0: all; `len(index)` at load time:

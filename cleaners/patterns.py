@@ -773,14 +773,43 @@ Only lines go through the cache, never whole documents (see `count_words`). A pa
 fit; a cache that also kept other pages' lines held about 100 MiB per worker process at
 16,384 entries, and cleaned no faster."""
 
+LINE_CACHE_MAX_CHARS = 10_000
+"""The word tuples of longer lines are not cached (`words`), and their counts are taken without
+one (`signals.word_count`): a dump that was one 5 MB line left its million-word tuple (about
+80 MiB) in a worker's cache after its page was done."""
+
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def normalise(line: str) -> str:
-    """Lowercase, fold whitespace and typographic apostrophes, strip punctuation at the ends."""
+    """Lowercase, fold whitespace and typographic apostrophes, strip punctuation at the ends.
+
+    Cached whatever the line's length: the key it returns is no bigger than the line."""
     line = unicodedata.normalize("NFKC", line).replace("’", "'").replace("‘", "'")
-    return _strip_edge_punctuation(" ".join(line.lower().split()))
+    return _strip_edge_punctuation(collapse_whitespace(line.lower()))
+
+
+COLLAPSE_PIECE_CHARS = 65_536
+
+
+def collapse_whitespace(text: str) -> str:
+    """`" ".join(text.split())`, the same result, computed piece by piece for long texts: split
+    whole, a 5 MB line of a million words held a 60 MiB list for the moment."""
+    if len(text) <= COLLAPSE_PIECE_CHARS:
+        return " ".join(text.split())
+    pieces = []
+    start = 0
+    while start < len(text):
+        cut = _WHITESPACE.search(text, min(start + COLLAPSE_PIECE_CHARS, len(text)))
+        end = cut.start() if cut else len(text)
+        if piece := " ".join(text[start:end].split()):
+            pieces.append(piece)
+        start = end + 1
+    return " ".join(pieces)
+
+
+_WHITESPACE = re.compile(r"\s")
 
 
 def _strip_edge_punctuation(text: str) -> str:
@@ -801,6 +830,14 @@ def count_words(text: str) -> int:
     return len(WORD.findall(text))
 
 
-@lru_cache(maxsize=LINE_CACHE_SIZE)
 def words(text: str) -> tuple[str, ...]:
+    if len(text) > LINE_CACHE_MAX_CHARS:
+        return _words(text)
+    return _cached_words(text)
+
+
+def _words(text: str) -> tuple[str, ...]:
     return tuple(WORD.findall(text.lower()))
+
+
+_cached_words = lru_cache(maxsize=LINE_CACHE_SIZE)(_words)

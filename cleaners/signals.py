@@ -7,7 +7,14 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from cleaners.patterns import LINE_CACHE_SIZE, STOPWORDS, TERMINAL_PUNCTUATION, WORD, words
+from cleaners.patterns import (
+    LINE_CACHE_MAX_CHARS,
+    LINE_CACHE_SIZE,
+    STOPWORDS,
+    TERMINAL_PUNCTUATION,
+    WORD,
+    words,
+)
 
 PROSE_MIN_WORDS = 12
 PROSE_LONG_WORDS = 30
@@ -15,6 +22,10 @@ PROSE_LONG_WORDS = 30
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def word_count(text: str) -> int:
+    """`len(words(text))`, cached for every line (an int is small); a line too long for the
+    cache of `words` is counted without building its word tuple."""
+    if len(text) > LINE_CACHE_MAX_CHARS:
+        return sum(1 for _ in WORD.finditer(text.lower()))
     return len(words(text))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cleaners.document import Block, Document, Meta
-from cleaners.patterns import INVISIBLE_CHARACTERS
+from cleaners.patterns import INVISIBLE_CHARACTERS, collapse_whitespace
 
 
 def text_document(text: str, *, url: str | None = None) -> Document:
@@ -27,4 +27,4 @@ def raw_lines(text: str) -> list[str]:
 
 def squash(line: str) -> str:
     """The line with its runs of whitespace (tabs, no-break spaces) made one space."""
-    return " ".join(line.split())
+    return collapse_whitespace(line)

@@ -11,8 +11,8 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from multiprocessing.sharedctypes import SynchronizedArray
@@ -24,7 +24,7 @@ from cleaners import clean_html, clean_text
 from cleaners.document import Cleaned
 from cleaners.near_dup import Signature, signature_and_hash
 from flows.beacon import PageBeacon, PageKey, Settled
-from flows.ledger import Fingerprint, fingerprint
+from flows.ledger import Fingerprint, fingerprint, unread_fingerprint
 from flows.readers import DumpFile, RawPage, Reject, iter_pages
 from flows.records import (
     DEFAULT_ROW_GROUP_ROWS,
@@ -35,9 +35,11 @@ from flows.records import (
     PartWriter,
     Row,
     UnwritableValue,
+    doc_id,
     page_reject_row,
     reader_reject_row,
     record_row,
+    tombstone_row,
     with_writable_text,
 )
 from flows.storage import location
@@ -70,8 +72,8 @@ _RAW_TEXT = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE
 
 # A start tag long enough to hold MAX_TAG_ATTRIBUTES attributes (each at least " a").
 _LONG_TAG = re.compile(rf"<[A-Za-z][^<>]{{{2 * MAX_TAG_ATTRIBUTES},}}")
-_QUOTED_VALUE = re.compile(r"\"[^\"]*\"|'[^']*'")
-_VALUE = re.compile(r"\s*=\s*[^\s>]*")
+# A name, with its value if it has one ("a=x", 'b="x y"', "c"); a quoted value is no name.
+_ATTRIBUTE = re.compile(r"""[^\s"'=<>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
 
 
 class PageTimeout(BaseException):
@@ -111,6 +113,11 @@ class BatchReport:
     flow process finds the duplicates of the whole run and of earlier runs from them."""
     duplicates: int = 0
     """Records marked as duplicates of earlier ones (set by the flow, not the batch)."""
+    deleted: int = 0
+    """Tombstones written (`flows.records.SOURCE_DELETED`): records the inputs no longer hold.
+    Not inputs, so outside `inputs == records + rejects`."""
+    deleted_doc_ids: tuple[str, ...] = ()
+    """Their doc ids, for the flow to take out of the near-duplicate index."""
 
     def __add__(self, other: BatchReport) -> BatchReport:
         if not isinstance(other, BatchReport):
@@ -128,6 +135,8 @@ class BatchReport:
             fingerprints=self.fingerprints + other.fingerprints,
             signatures=self.signatures + other.signatures,
             duplicates=self.duplicates + other.duplicates,
+            deleted=self.deleted + other.deleted,
+            deleted_doc_ids=self.deleted_doc_ids + other.deleted_doc_ids,
         )
 
 
@@ -139,8 +148,9 @@ _beacon: PageBeacon | None = None
 
 
 def init_worker(beacon: SynchronizedArray | None = None) -> None:
-    """Set up a worker process of the flow's pool. It lives here, in a module free of Prefect,
-    because the pool imports its initializer's module in every worker.
+    """Set up a worker process of the flow's pool (`flows.workers` calls it once the worker is
+    tied to the flow process's lifetime). It lives in this module, free of Prefect, because
+    what a worker imports costs memory in every worker.
 
     `beacon` is the shared memory through which the flow process sees which page this worker
     is cleaning, to enforce the hard limits from outside (`flows.workers`).
@@ -205,6 +215,7 @@ def run_batch(
     max_page_seconds: float | None = None,
     row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
     settled: Mapping[PageKey, Settled] | None = None,
+    previous_records: Mapping[str, Sequence[int]] | None = None,
 ) -> BatchReport:
     """Read, clean and write one batch: OUT/records/part-<run_id>-<batch_no>.parquet and the
     matching OUT/rejects/ part, each written under a temporary name and renamed.
@@ -213,16 +224,19 @@ def run_batch(
     whose cleaning runs past `max_page_seconds`, or whose row cannot be written, becomes a
     reject; only failures to write Parquet fail the batch, and then no part is renamed.
     `settled` pages (those a lost worker was cleaning, see `flows.workers`) become their
-    reject without being cleaned again.
+    reject without being cleaned again. `previous_records` holds, by file key, the record
+    indices OUT holds for the earlier version of a file (the ledger's): those the file no
+    longer yields get a tombstone in the rejects part, so the tombstones are in place exactly
+    when the new version is.
     """
     if max_page_bytes < 1:
         raise ValueError(f"max_page_bytes must be >= 1, got {max_page_bytes}")
     started = time.perf_counter()
     processed_at = datetime.now(UTC)
-    stamp = {"run_id": run_id, "processed_at": processed_at}
     base = location(out)
     report = BatchReport(files=len(files))
     signatures: list[DocSignature] = []
+    deleted_doc_ids: list[str] = []
 
     parts = {"run_id": run_id, "batch_no": batch_no, "row_group_rows": row_group_rows}
     with (
@@ -236,10 +250,16 @@ def run_batch(
             report.reject_reasons[row["reason"]] += 1
 
         for file_no, dump in enumerate(files):
-            with contextlib.suppress(OSError):  # unreadable: the reader rejects it, no record
-                report.fingerprints += (fingerprint(dump),)
+            key = dump.key
+            stamp = {"input_key": key, "run_id": run_id, "processed_at": processed_at}
+            try:
+                version = fingerprint(dump)
+            except OSError:  # unreadable: the reader rejects it
+                version = unread_fingerprint(dump)
+            yielded: set[int] = set()
             for item in _pages(dump, max_page_bytes=max_page_bytes):
                 report.inputs += 1
+                yielded.add(item.record)
                 if isinstance(item, Reject):
                     reject(reader_reject_row(item, **stamp))
                     continue
@@ -281,8 +301,23 @@ def run_batch(
                 report.raw_chars += row["raw_chars"]
                 report.text_chars += row["text_chars"]
                 report.removals.update(f"{r.cleaner}/{r.reason}" for r in cleaned.removed)
+            gone = sorted(set(previous_records.get(key, ())) - yielded) if previous_records else []
+            for record in gone:
+                detail = f"the file no longer holds this record (it now holds {len(yielded)})"
+                tombstone = tombstone_row(
+                    doc_id=doc_id(key, record),
+                    source=dump.source,
+                    record=record,
+                    detail=detail,
+                    **stamp,
+                )
+                rejects.write(tombstone)
+                deleted_doc_ids.append(tombstone["doc_id"])
+            report.fingerprints += (replace(version, records=tuple(sorted(yielded))),)
     release_freed_memory()
     report.signatures = tuple(signatures)
+    report.deleted = len(deleted_doc_ids)
+    report.deleted_doc_ids = tuple(deleted_doc_ids)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -331,13 +366,15 @@ def _announced(page: PageKey) -> Iterator[None]:
 
 
 def _crowded_element(html: str) -> str | None:
-    """Why the page holds an element with over MAX_TAG_ATTRIBUTES attributes, or None. Quoted
-    values are blanked first, so long values (an SVG path, a data URI) do not count."""
+    """Why the page holds an element with over MAX_TAG_ATTRIBUTES attributes, or None. A value
+    counts with its name, so long values (an SVG path, a data URI) are no attributes."""
     for tag in _LONG_TAG.finditer(html):
-        names = _VALUE.sub("", _QUOTED_VALUE.sub('""', tag.group())).split()[1:]
-        if len(names) > MAX_TAG_ATTRIBUTES:
+        # counted one match at a time: substituting or splitting a tag of a million attributes
+        # built lists that cost the worker about 100 MiB
+        names = sum(1 for _ in _ATTRIBUTE.finditer(tag.group(), 1)) - 1  # minus the tag name
+        if names > MAX_TAG_ATTRIBUTES:
             return (
-                f"an element with {len(names)} attributes (limit {MAX_TAG_ATTRIBUTES}):"
+                f"an element with {names} attributes (limit {MAX_TAG_ATTRIBUTES}):"
                 " parsing it takes quadratic time that max_page_seconds cannot interrupt"
             )
     return None

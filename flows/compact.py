@@ -1,11 +1,12 @@
 """Merge an output folder's many small parts into few, keeping the latest version of each page.
 
 Incremental runs add a part per batch, and a changed dump adds a second version of its pages.
-`compact` keeps, for every page (`source`, `record`), only its newest row across records and
-rejects (a page rejected once and cleaned after its dump changed keeps only the record), and
-rewrites the survivors into parts of at most `rows_per_part` rows. Two passes keep memory to
-the page keys and one part's rows: the first reads only the key columns, the second streams
-row groups. New parts are
+`compact` keeps, for every page (`doc_id`), only its newest row across records and rejects (a
+page rejected once and cleaned after its dump changed keeps only the record; a record whose
+input is gone keeps only its tombstone, which goes on superseding it), and rewrites the
+survivors into parts of at most `rows_per_part` rows. An OUT written before schema 3 is
+migrated first (`flows.migration`). Two passes keep memory to the page keys and one part's
+rows: the first reads only the key columns, the second streams row groups. New parts are
 renamed into place before the old ones are deleted, so readers of the latest-version view see
 the same pages at every moment; a crash in between leaves duplicates that the next compaction
 removes. Prefect-free; run it holding OUT's lock.
@@ -23,18 +24,22 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from flows.ledger import Ledger
+from flows.migration import MigrationReport, migrate, migration_line
 from flows.records import (
     RECORD_SCHEMA,
     RECORDS_DIR,
     REJECT_SCHEMA,
     REJECTS_DIR,
     PartWriter,
+    legacy_doc_id,
     upgrade_record_row,
+    upgrade_reject_row,
 )
 from flows.storage import Location, location
 
 DEFAULT_ROWS_PER_PART = 100_000
-KEY_COLUMNS = ["source", "record", "processed_at"]
+KEY_COLUMNS = ["doc_id", "source", "record", "processed_at"]
 
 
 @dataclass(frozen=True)
@@ -43,19 +48,29 @@ class CompactReport:
     parts_after: int
     rows_before: int
     rows_after: int
+    migrated: MigrationReport | None = None
+    """Set when OUT was written before schema 3 and migrated first."""
 
 
 def compacted_line(out: str, report: CompactReport) -> str:
-    return (
+    line = (
         f"compacted {out}: {report.parts_before} parts, {report.rows_before} rows ->"
         f" {report.parts_after} parts, {report.rows_after} rows (latest version of each page)"
     )
+    if report.migrated:
+        line += f"; {migration_line(report.migrated)}"
+    return line
 
 
 def compact(out: str | Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> CompactReport:
     if rows_per_part < 1:
         raise ValueError("rows_per_part must be at least 1")
     base = location(out)
+    ledger = Ledger(base.state_dir())
+    try:
+        migrated = migrate(base, ledger)
+    finally:
+        ledger.close()
     folders = {"records": base.child(RECORDS_DIR), "rejects": base.child(REJECTS_DIR)}
     parts = {kind: folder.files("part-", ".parquet") for kind, folder in folders.items()}
     newest, rows_before = newest_versions(base)
@@ -78,6 +93,7 @@ def compact(out: str | Path, *, rows_per_part: int = DEFAULT_ROWS_PER_PART) -> C
         parts_after=parts_after,
         rows_before=rows_before,
         rows_after=rows_after,
+        migrated=migrated,
     )
 
 
@@ -89,23 +105,36 @@ class Version:
     kind: str  # RECORDS_DIR or REJECTS_DIR
     part: str
     row: int
+    source: str
+    record: int
 
 
-def newest_versions(base: Location) -> tuple[dict[tuple[str, int], Version], int]:
-    """The newest version of every page, (source, record), across OUT's records and rejects,
-    and how many rows were read: the latest `processed_at` wins, a record on a tie. The one
-    rule for "the latest version of a page" (compaction, `winnow inspect`)."""
-    newest: dict[tuple[str, int], Version] = {}
+def newest_versions(base: Location) -> tuple[dict[str, Version], int]:
+    """The newest version of every page, by `doc_id`, across OUT's records and rejects, and
+    how many rows were read: the latest `processed_at` wins, a record on a tie. The one rule
+    for "the latest version of a page" (compaction, `winnow inspect`, `winnow report`). A
+    rejects part written before schema 3 has no `doc_id`: it is the old one, from `source`
+    and `record`, as in the records of its time."""
+    newest: dict[str, Version] = {}
     rows = 0
     for kind in (REJECTS_DIR, RECORDS_DIR):  # on a timestamp tie the record wins
         for part in base.child(kind).files("part-", ".parquet"):
-            table = pq.read_table(part, columns=KEY_COLUMNS, filesystem=base.filesystem)
+            present = pq.read_schema(part, filesystem=base.filesystem).names
+            columns = [name for name in KEY_COLUMNS if name in present]
+            table = pq.read_table(part, columns=columns, filesystem=base.filesystem)
             rows += table.num_rows
-            columns = (table.column(name).to_pylist() for name in KEY_COLUMNS)
-            for row, (source, record, processed_at) in enumerate(zip(*columns, strict=True)):
-                key = (source, record)
-                if key not in newest or processed_at >= newest[key].processed_at:
-                    newest[key] = Version(processed_at, kind, part, row)
+            sources = table.column("source").to_pylist()
+            records = table.column("record").to_pylist()
+            doc_ids = (
+                table.column("doc_id").to_pylist()
+                if "doc_id" in present
+                else [legacy_doc_id(s, r) for s, r in zip(sources, records, strict=True)]
+            )
+            stamps = table.column("processed_at").to_pylist()
+            keys = zip(doc_ids, stamps, sources, records, strict=True)
+            for row, (doc_id, processed_at, source, record) in enumerate(keys):
+                if doc_id not in newest or processed_at >= newest[doc_id].processed_at:
+                    newest[doc_id] = Version(processed_at, kind, part, row, source, record)
     return newest, rows
 
 
@@ -119,8 +148,7 @@ def _rewrite(
 ) -> tuple[int, int]:
     """Stream the kept rows into new parts of at most `rows_per_part` rows each."""
     rows = _kept_rows(folder.filesystem, parts, keep)
-    if schema is RECORD_SCHEMA:
-        rows = map(upgrade_record_row, rows)
+    rows = map(upgrade_record_row if schema is RECORD_SCHEMA else upgrade_reject_row, rows)
     written = files = 0
     if (first := next(rows, None)) is None:
         with PartWriter(folder, schema, run_id=run_id, batch_no=0):

@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from flows.readers import glob_matches
 from flows.storage import is_uri, location
 
 DEFAULT_BATCH_SIZE = 200
@@ -130,7 +131,8 @@ class CleanParams(BaseModel):
             if is_uri(item):
                 found = _remote_exists(item)
             else:
-                found = Path(item).exists() or bool(glob.glob(item, recursive=True))
+                _check_not_special(item)
+                found = Path(item).exists() or _glob_matches_anything(item)
             if not found:
                 raise PydanticCustomError(
                     "input_not_found",
@@ -162,6 +164,19 @@ class CleanParams(BaseModel):
         return self
 
 
+def _check_not_special(item: str) -> None:
+    """A path that exists but is neither a file nor a folder (a FIFO, socket or device, also
+    through a symlink) fails here: the listing would refuse it only once the run has started,
+    and opening a FIFO would block the reader."""
+    path = Path(item)
+    if path.exists() and not (path.is_file() or path.is_dir()):
+        raise PydanticCustomError(
+            "input_not_a_file",
+            "'{input}' is neither a file nor a folder (a FIFO, socket or device is no dump)",
+            {"input": item},
+        )
+
+
 def _remote_exists(uri: str) -> bool:
     try:
         return location(uri).exists()
@@ -184,3 +199,19 @@ def describe_errors(error: ValidationError, names: Mapping[str, str] | None = No
             message = "unknown option"
         problems.append(f"{label}: {message}" if label else message)
     return "; ".join(problems)
+
+
+def _glob_matches_anything(pattern: str) -> bool:
+    """Whether the glob matches a file or folder by the readers' rule (symlinked folders are
+    not entered), so a glob that matches only through a link fails here, before any work. A
+    path without wildcards is no glob: it matches nothing."""
+    if not glob.has_magic(pattern):
+        return False
+    try:
+        return next(glob_matches(pattern), None) is not None
+    except OSError as error:
+        raise PydanticCustomError(
+            "input_unreadable",
+            "cannot search '{input}': {error}",
+            {"input": pattern, "error": str(error)},
+        ) from None

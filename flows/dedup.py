@@ -11,11 +11,15 @@ finished first, and for each one:
 3. appends the index entries it added as `OUT/near_dup/part-<run>-<batch>.parquet`.
 All of this happens before the ledger records the batch's files, so a run killed in between
 cleans those files again and finds the same duplicates.
+
+Tombstoned records (`flows.records.SOURCE_DELETED`) leave the index before any later record is
+checked (`forget_documents`), so a renamed file's new record is not a duplicate of its
+deleted old self.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +141,9 @@ def _with_values(table: pa.Table, name: str, values: list[Any]) -> pa.Table:
 def _duplicate_reject(row: Row) -> Row:
     kind = "exact duplicate" if row["dup_score"] >= 1.0 else "near-duplicate"
     return {
+        "doc_id": row["doc_id"],
         "source": row["source"],
+        "input": row["input"],
         "record": row["record"],
         "format": row["format"],
         "url": row["url"],
@@ -154,3 +160,47 @@ def _replace_part(
 ) -> None:
     with PartWriter(folder, schema, run_id=run_id, batch_no=batch_no) as part:
         part.write_table(table)
+
+
+def forget_documents(out: Location, index: NearDupIndex, doc_ids: Collection[str]) -> int:
+    """Take tombstoned records out of the run's index and out of OUT's stored index; returns
+    how many were indexed. Only the stored parts that hold one of them are rewritten. Call it
+    after the tombstones are in place and before the ledger forgets their files: a run killed
+    in between writes the tombstones again and forgets again."""
+    indexed = {doc_id for doc_id in doc_ids if doc_id in index}
+    if not indexed:
+        return 0
+    index.forget(indexed)
+    rewrite_index_parts(out, lambda doc_id: None if doc_id in indexed else doc_id)
+    return len(indexed)
+
+
+def rewrite_index_parts(
+    out: Location, renamed: Callable[[str], str | None], *, older_only: bool = False
+) -> int:
+    """Rewrite each stored index part in which `renamed` changes a doc id (None: drops the
+    entry), in place (`PartWriter.replacing`); with `older_only`, every part of an older
+    schema version and no other (a migration). A part left empty is deleted. Returns how
+    many parts changed."""
+    folder = out.child(NEAR_DUP_DIR)
+    changed = 0
+    for part in folder.files("part-", ".parquet"):
+        keys = pq.read_table(part, columns=["doc_id", "schema_version"], filesystem=out.filesystem)
+        doc_ids = keys.column("doc_id").to_pylist()
+        new_ids = [renamed(doc_id) for doc_id in doc_ids]
+        if older_only:
+            if pc.min(keys.column("schema_version")).as_py() >= SCHEMA_VERSION:
+                continue
+        elif new_ids == doc_ids:
+            continue
+        changed += 1
+        kept = [doc_id is not None for doc_id in new_ids]
+        if not any(kept):
+            out.delete(part)
+            continue
+        table = pq.read_table(part, filesystem=out.filesystem).filter(pa.array(kept))
+        table = _with_values(table, "doc_id", [doc_id for doc_id in new_ids if doc_id is not None])
+        table = _with_values(table, "schema_version", [SCHEMA_VERSION] * table.num_rows)
+        with PartWriter.replacing(part, folder, INDEX_SCHEMA) as writer:
+            writer.write_table(table)
+    return changed

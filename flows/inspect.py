@@ -68,13 +68,16 @@ def latest_records(
         raise NothingToInspect(f"no records in {out}")
     if source is not None:
         newest = _of_source(base, newest, source, out)
-    chosen = sorted(key for key, version in newest.items() if version.kind == RECORDS_DIR)
+    chosen = sorted(
+        (doc_id for doc_id, version in newest.items() if version.kind == RECORDS_DIR),
+        key=lambda doc_id: (newest[doc_id].source, newest[doc_id].record, doc_id),
+    )
     if reason is not None:
         chosen = _with_removal(base, newest, chosen, reason)
         if not chosen:
             where = f" of {source}" if source is not None else ""
             raise NothingToInspect(f"no records{where} in {out} with a {reason} removal")
-    return _read_rows(base, [newest[key] for key in chosen[:limit]])
+    return _read_rows(base, [newest[doc_id] for doc_id in chosen[:limit]])
 
 
 def _reject_reason(version: Version, base: Location) -> str:
@@ -83,16 +86,17 @@ def _reject_reason(version: Version, base: Location) -> str:
 
 
 def _of_source(
-    base: Location, newest: dict[tuple[str, int], Version], wanted: str, out: str
-) -> dict[tuple[str, int], Version]:
+    base: Location, newest: dict[str, Version], wanted: str, out: str
+) -> dict[str, Version]:
     """The pages of the dump named `wanted`: exactly as stored, else any whose stored source
-    (relative to the input folder) ends the given path, or the other way round."""
+    (relative to the input folder) ends the given path, or the other way round. Two inputs
+    may share a relative path: the pages of both are kept."""
     wanted = wanted.removeprefix("./")
-    exact = {key: v for key, v in newest.items() if key[0] == wanted}
+    exact = {key: v for key, v in newest.items() if v.source == wanted}
     found = exact or {
         key: v
         for key, v in newest.items()
-        if wanted.endswith("/" + key[0]) or key[0].endswith("/" + wanted)
+        if wanted.endswith("/" + v.source) or v.source.endswith("/" + wanted)
     }
     if not found:
         raise NothingToInspect(f"source not found in {out}: {wanted}")
@@ -106,20 +110,20 @@ def _of_source(
 
 
 def _with_removal(
-    base: Location, newest: dict[tuple[str, int], Version], keys: list[tuple[str, int]], reason: str
-) -> list[tuple[str, int]]:
-    matching: set[tuple[str, int]] = set()
-    by_part: dict[str, list[tuple[str, int]]] = {}
-    for key in keys:
-        by_part.setdefault(newest[key].part, []).append(key)
-    for part, part_keys in by_part.items():
+    base: Location, newest: dict[str, Version], doc_ids: list[str], reason: str
+) -> list[str]:
+    matching: set[str] = set()
+    by_part: dict[str, list[str]] = {}
+    for doc_id in doc_ids:
+        by_part.setdefault(newest[doc_id].part, []).append(doc_id)
+    for part, part_doc_ids in by_part.items():
         removed = pq.read_table(part, columns=["removed"], filesystem=base.filesystem)
         column = removed.column("removed")
-        for key in part_keys:
-            removals = column[newest[key].row].as_py()
+        for doc_id in part_doc_ids:
+            removals = column[newest[doc_id].row].as_py()
             if any(matches_reason(removal, reason) for removal in removals):
-                matching.add(key)
-    return [key for key in keys if key in matching]
+                matching.add(doc_id)
+    return [doc_id for doc_id in doc_ids if doc_id in matching]
 
 
 def _read_rows(base: Location, versions: list[Version]) -> list[Row]:
@@ -265,6 +269,8 @@ def _header_fields(row: Row) -> Iterable[tuple[str, str]]:
         yield "title", row["title"]
     if row["url"]:
         yield "url", row["url"]
+    if row["input"]:  # the file itself: two inputs may share a relative path
+        yield "input", row["input"]
     details = [
         row["extractor"],
         f"{row['word_count']} words",

@@ -12,6 +12,7 @@ the run and every core cleans.
 import math
 import time
 from collections import Counter, deque
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -29,18 +30,21 @@ from cleaners.near_dup import NearDupIndex
 from flows.batch import BatchReport, run_batch
 from flows.compact import compact
 from flows.config import CleanParams
-from flows.dedup import DUPLICATE, load_index, mark_batch
-from flows.ledger import Ledger, RunRow
+from flows.dedup import DUPLICATE, forget_documents, load_index, mark_batch
+from flows.ledger import InputScope, Ledger, LedgerFile, RunRow
 from flows.lock import exclusive_output
+from flows.migration import migrate
 from flows.readers import DumpFile, Reject, list_dumps
 from flows.records import (
     RECORDS_DIR,
     REJECT_SCHEMA,
     REJECTS_DIR,
     PartWriter,
+    doc_id,
     part_name,
     reader_reject_row,
     remove_stale_parts,
+    tombstone_row,
 )
 from flows.storage import Location, location
 from flows.summary import (
@@ -105,6 +109,7 @@ def clean_batch(
     max_page_bytes: int,
     max_page_seconds: float,
     pool: WorkerPool | None,
+    previous_records: Mapping[str, Sequence[int]] | None = None,
 ) -> BatchReport:
     """One batch. Locally, in a process of the flow's pool, the task's thread waiting and
     watching it (`flows.workers`): processes give every core work, keep a crash (segfault, OOM
@@ -119,6 +124,7 @@ def clean_batch(
         batch_no=batch_no,
         max_page_bytes=max_page_bytes,
         max_page_seconds=max_page_seconds,
+        previous_records=previous_records,
     )
     return batch() if pool is None else pool.run(batch)
 
@@ -136,7 +142,10 @@ def record_failed_batch(
     with PartWriter(rejects, REJECT_SCHEMA, run_id=run_id, batch_no=batch_no) as part:
         for dump in files:
             reject = Reject(dump.source, 0, BATCH_FAILED, detail)
-            part.write(reader_reject_row(reject, run_id=run_id, processed_at=processed_at))
+            row = reader_reject_row(
+                reject, input_key=dump.key, run_id=run_id, processed_at=processed_at
+            )
+            part.write(row)
     return BatchReport(
         inputs=len(files),
         rejects=len(files),
@@ -160,6 +169,9 @@ def clean_dumps(params: CleanParams) -> RunSummary:
     crashes as a whole becomes `batch_failed` rejects for its files (and stays out of the
     ledger, so the next run tries them again): every input is accounted for.
     """
+    from flows.lifetime import exit_with_parent  # a served run ends with `winnow serve`
+
+    exit_with_parent()
     logger = get_run_logger()
     out = location(params.out)
     with exclusive_output(out.state_dir(), holder=f"winnow run {params.run_id}"):
@@ -186,8 +198,11 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     dumps = list_dumps(params.inputs)
-    ledger = Ledger(location(params.out).state_dir())
+    out = location(params.out)
+    ledger = Ledger(out.state_dir())
+    migrated = migrate(out, ledger, dumps)
     todo, unchanged = ledger.plan(dumps)
+    vanished = ledger.vanished(InputScope(params.inputs), {dump.key for dump in dumps})
     on_dask = params.dask_address is not None
     slots = dask_slots(params.dask_address) if on_dask else params.workers
     batches = split_batches(
@@ -197,18 +212,22 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
         workers=slots,
     )
     where = f"Dask cluster {params.dask_address}, {slots} threads" if on_dask else "workers"
+    gone = f", {len(vanished)} gone" if vanished else ""
     logger.info(
         f"run {params.run_id}: {len(dumps)} files, {len(unchanged)} unchanged since an earlier"
-        f" run; {len(todo)} in {len(batches)} batches, {slots} {where}",
+        f" run{gone}; {len(todo)} in {len(batches)} batches, {slots} {where}",
         extra=progress,
     )
-    total = BatchReport()
     failed = 0
     reported = 0  # progress lines so far: the position each line shows
-    out = location(params.out)
-    # Earlier runs' pages, read only when there is something to compare with them: a scheduled
-    # run that finds nothing new does not read the whole index.
-    index = load_index(out) if batches else NearDupIndex()
+    # Earlier runs' pages, read only when there is something to compare with them or to take
+    # out: a scheduled run that finds nothing new does not read the whole index.
+    index = load_index(out) if batches or vanished else NearDupIndex()
+    total = BatchReport()
+    if vanished:
+        total = tombstone_vanished(
+            vanished, out, index, ledger, run_id=params.run_id, batch_no=len(batches)
+        )
     # Batches are marked for duplicates and entered in the ledger in batch order, whatever
     # order they finish in: "first seen" is then the same on every run and every engine.
     finished_batches: dict[int, BatchReport | None] = {}
@@ -231,6 +250,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                     max_page_bytes=params.max_page_bytes,
                     max_page_seconds=params.max_page_seconds,
                     pool=pool,
+                    previous_records=ledger.records_of(dump.key for dump in files),
                 )
                 running[future] = (batch_no, files)
             done = next(as_completed(list(running)))
@@ -250,11 +270,13 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
             while next_in_order in finished_batches:
                 report = finished_batches.pop(next_in_order)
                 if report is not None:
+                    # Before the batch's records are checked: none may duplicate a deleted one.
+                    forget_documents(out, index, report.deleted_doc_ids)
                     report = _with_duplicates_marked(report, out, index, params, next_in_order)
                     ledger.record(report.fingerprints, run_id=params.run_id)
                     reported += 1
                     logger.info(batch_line(reported, len(batches), report), extra=progress)
-                    total += replace(report, fingerprints=(), signatures=())
+                    total += replace(report, fingerprints=(), signatures=(), deleted_doc_ids=())
                 next_in_order += 1
         ledger.record_run(
             RunRow(
@@ -267,6 +289,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                 records=total.records,
                 rejects=total.rejects,
                 failed_batches=failed,
+                deleted=total.deleted,
             )
         )
     finally:
@@ -282,7 +305,48 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
         failed_batches=failed,
         report=total,
         wall_seconds=time.perf_counter() - started,
+        migrated=migrated,
     )
+
+
+VANISHED = "the file is no longer among the inputs that would list it"
+
+
+def tombstone_vanished(
+    files: list[LedgerFile],
+    out: Location,
+    index: NearDupIndex,
+    ledger: Ledger,
+    *,
+    run_id: str,
+    batch_no: int,
+) -> BatchReport:
+    """A tombstone for every record OUT holds of each vanished file (`Ledger.vanished`), in a
+    rejects part of its own (`batch_no`: after the run's batches); then the near-duplicate
+    index forgets those records and the ledger the files, in that order, so that a run killed
+    in between writes the tombstones again. A renamed file is a vanished one plus a new one."""
+    processed_at = datetime.now(UTC)
+    tombstones = [
+        tombstone_row(
+            doc_id=doc_id(file.path, record),
+            source=file.source,
+            input_key=file.path,
+            record=record,
+            detail=VANISHED,
+            run_id=run_id,
+            processed_at=processed_at,
+        )
+        for file in files
+        for record in file.records or ()
+    ]
+    if tombstones:
+        rejects = out.child(REJECTS_DIR)
+        with PartWriter(rejects, REJECT_SCHEMA, run_id=run_id, batch_no=batch_no) as part:
+            for row in tombstones:
+                part.write(row)
+        forget_documents(out, index, [row["doc_id"] for row in tombstones])
+    ledger.forget(file.path for file in files)
+    return BatchReport(deleted=len(tombstones))
 
 
 def _with_duplicates_marked(

@@ -6,7 +6,10 @@ about it (gzip magic, a WARC header, a JSON object line, an HTML doctype) and fr
 extension otherwise, so a lying or missing extension still reads right.
 
 Every input record comes out as exactly one `RawPage` or one `Reject`; a file that holds no
-record at all comes out as one `Reject` ("no_records"), so no input vanishes. Reject reasons:
+record at all comes out as one `Reject` ("no_records"), so no input vanishes. A bad record is a
+reject of its own and reading goes on with the next one; only a failure of the file's framing
+(the gzip stream, the WARC record structure) ends the file, and then its reject's detail says at
+which record and byte reading stopped. Reject reasons:
 
 - ``unreadable_file``: the file cannot be opened or read (permissions, vanished, I/O error).
 - ``empty_file``: the file (after gunzipping) is empty or only whitespace.
@@ -18,6 +21,15 @@ record at all comes out as one `Reject` ("no_records"), so no input vanishes. Re
 - ``http_status_not_ok``: a WARC response whose HTTP status is not 2xx (redirects, 404s).
 - ``revisit_record``: a WARC revisit record; its payload is stored in an earlier record.
 - ``invalid_json``: a JSONL line that is not a JSON object.
+- ``json_too_deep``: a JSONL line nested deeper than Python's JSON parser (or its writer, which
+  turns the extra fields back into JSON) can recurse.
+- ``json_number_too_long``: a JSONL line with an integer of more digits than Python converts
+  (``sys.get_int_max_str_digits()``, 4300 by default).
+- ``invalid_unicode``: a JSONL field (its name or value, nested values included) holds a lone
+  surrogate, a JSON escape of half a UTF-16 pair ("\\ud800"): no Unicode text, so Parquet cannot
+  store it. The detail names the field. Rejected rather than replaced with U+FFFD: like invalid
+  UTF-8 bytes in a line (``undecodable_text``) it means the producer wrote broken text, and a
+  silently altered url or field would pass for the real one downstream.
 - ``missing_content``: a JSONL object without a string ``html``/``text``-like field.
 - ``empty_content``: a record whose content is empty or only whitespace.
 - ``binary_content``: NUL bytes or many control bytes (images, archives, UTF-16 without BOM).
@@ -26,6 +38,12 @@ record at all comes out as one `Reject` ("no_records"), so no input vanishes. Re
   decoded with U+FFFD for the strays and recorded as encoding "utf-8+replace".
   Invalid UTF-8 in a JSONL line lands here too: JSON Lines are UTF-8 by definition.
 - ``page_too_large``: a page (or JSONL line) over ``max_page_bytes``; never decoded.
+- ``reader_error``: turning one record into a page crashed unexpectedly (a library's surprise, a
+  case no check foresaw): that record only, the detail is the exception. When the crash is in
+  the file's framing instead, it ends the file like the other framing failures.
+
+Charset labels that name a Python codec no page is written in (``NON_CHARSET_CODECS``) are
+ignored like unknown ones, and the page is decoded from its bytes.
 
 Double-encoded UTF-8 (mojibake: "MÃ¼ller" for "Müller", UTF-8 bytes once decoded as cp1252 or
 Latin-1 and saved as UTF-8 again) is undone when the whole text round-trips, and recorded as
@@ -38,14 +56,14 @@ for a UTF-8 BOM...); see `_decode` for the order charsets are tried in.
 from __future__ import annotations
 
 import codecs
-import glob
+import fnmatch
 import gzip
 import io
 import json
 import os
 import re
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import takewhile
@@ -80,6 +98,8 @@ MIN_VALID_PER_INVALID_UTF8 = 10
 LENIENT_UTF8 = "utf-8+replace"  # encoding recorded when stray bytes became U+FFFD
 DOUBLE_ENCODED_UTF8 = "utf-8+double-encoded"  # encoding recorded when mojibake was undone
 READ_CHUNK = 1 << 16
+MAX_DETAIL_CHARS = 1000  # a reader_error's detail: the exception's type and message, cut here
+READER_ERROR = "reader_error"
 
 GZIP_MAGIC = b"\x1f\x8b"
 HTML_MEDIA_TYPES = {"text/html", "application/xhtml+xml"}
@@ -94,6 +114,10 @@ BOMS = (
 )
 # WHATWG: pages labelled latin-1 or ASCII are decoded as windows-1252.
 CODEC_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+# Python text codecs no page is written in, so a label naming one is ignored like an unknown
+# label: "undefined" fails on every input and punycode on most (with UnicodeError, which no
+# charset raises), and the escape codecs would turn backslashes in the page into other text.
+NON_CHARSET_CODECS = {"undefined", "punycode", "unicode-escape", "raw-unicode-escape"}
 # JSONL fields holding the page, in order of preference; None = HTML or text, decided by content.
 JSONL_CONTENT_FIELDS: tuple[tuple[str, ContentType | None], ...] = (
     ("html", "html"),
@@ -104,6 +128,7 @@ JSONL_CONTENT_FIELDS: tuple[tuple[str, ContentType | None], ...] = (
 )
 
 _GLOB_MAGIC = re.compile(r"[*?[]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str only from a JSON "\\ud800" escape
 _JSON_OBJECT_START = re.compile(rb'\{\s*"')
 _HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]", re.IGNORECASE)
 _HTML_TAG = re.compile(rb"<(?:html|head|body|title|meta|div|p|article|br)[\s/>]", re.IGNORECASE)
@@ -196,19 +221,28 @@ def list_dumps(inputs: Sequence[str]) -> list[DumpFile]:
     - A single file is taken whatever its extension (the reader sniffs its content); `source`
       is its name.
 
-    Paths are absolute; a file reached through several inputs is listed once, with the root
-    of the first input that reached it. A missing path or a glob matching nothing raises
-    FileNotFoundError, so a typo fails fast instead of yielding an empty run.
+    Symlinks, one rule for folders and globs alike: a symlinked folder found below an input is
+    not descended into (a link to /etc or to an ancestor must not pull in a foreign or endless
+    tree), while a folder the input itself names is read even through a symlink. A symlinked
+    file is listed under the link's name; a dangling or looping one too, and its reader
+    rejects it as `unreadable_file`.
+
+    Paths are absolute. One real file (`DumpFile.key`: its real path, or its URI) is one input
+    however many inputs or links reach it: it is listed once, under the first input that reaches
+    it, as the first of its paths in that input's sorted listing. A missing path or a glob
+    matching nothing raises FileNotFoundError, so a typo fails fast instead of yielding an
+    empty run.
     """
     found: dict[str, DumpFile] = {}
     for spec in inputs:
-        for dump in _expand_remote(spec) if is_uri(spec) else _expand_input(spec):
-            found.setdefault(_listed_as(dump), dump)
+        listed = _expand_remote(spec) if is_uri(spec) else _expand_input(spec)
+        for dump in sorted(listed, key=_listed_as):
+            found.setdefault(dump.key, dump)
     return sorted(found.values(), key=_listed_as)
 
 
 def _listed_as(dump: DumpFile) -> str:
-    """A local file by its absolute path as reached (symlinks are not followed here), a
+    """A local file by its absolute path as reached (through its symlinks, not resolved), a
     remote one by its URI."""
     return str(dump.path) if dump.filesystem is None else dump.key
 
@@ -219,8 +253,9 @@ def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[
     `record` is 0 for single-page files, the 0-based line number for JSONL (blank lines are
     skipped but counted), and for WARC the 0-based index among the file's response, resource
     and revisit records (warcinfo, request and metadata records are not inputs). A reject for
-    a broken or cut-off part carries the index after the last record read. Files are streamed:
-    at most one page (`max_page_bytes`) is held in memory at a time.
+    a broken or cut-off part carries the index after the last record read, and its detail
+    says where reading stopped. Files are streamed: at most one page (`max_page_bytes`) is held
+    in memory at a time.
     """
     if max_page_bytes < 1:
         raise ValueError(f"max_page_bytes must be positive, got {max_page_bytes}")
@@ -237,7 +272,10 @@ def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[
                 next_record = item.record + 1
                 yield item
     except _StreamError as error:
-        yield Reject(dump.source, next_record, error.reason, error.detail)
+        detail = error.detail
+        if error.position is not None:
+            detail += f"; {_stopped_at(next_record, error.position)}"
+        yield Reject(dump.source, next_record, error.reason, detail)
         return
     if next_record == 0:
         yield Reject(dump.source, 0, "no_records", f"no page records in this {dump_format} file")
@@ -249,25 +287,14 @@ def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[
 def _expand_input(spec: str) -> Iterator[DumpFile]:
     if _GLOB_MAGIC.search(spec):
         root = _glob_root(spec)
-        matches = sorted(Path(match) for match in glob.glob(spec, recursive=True))
+        matches = list(glob_matches(spec))
         if not matches:
             raise FileNotFoundError(f"no files match the glob {spec!r}")
-        # `**` follows symlinked folders, so a link to an ancestor repeats the tree below it
-        # up to the OS's symlink depth: each real file is listed once, by its shortest path.
-        shortest: dict[str, DumpFile] = {}
         for match in matches:
             if match.is_dir():
-                found = _walk_folder(match, root)
-            elif _is_dump_name(match.name) and _is_listable(match):
-                found = iter([_dump_file(match, root)])
-            else:
-                continue
-            for dump in found:
-                real = os.path.realpath(dump.path)
-                kept = shortest.get(real)
-                if kept is None or len(dump.path.parts) < len(kept.path.parts):
-                    shortest[real] = dump
-        yield from shortest.values()
+                yield from _walk_folder(match, root)
+            elif is_dump_name(match.name) and _is_listable(match):
+                yield _dump_file(match, root)
         return
     path = Path(spec)
     if path.is_dir():
@@ -296,7 +323,7 @@ def _expand_remote(spec: str) -> Iterator[DumpFile]:
     for item in sorted(where.filesystem.get_file_info(selector), key=lambda item: item.path):
         path = PurePosixPath(item.path)
         hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-        if item.type == pafs.FileType.File and not hidden and _is_dump_name(path.name):
+        if item.type == pafs.FileType.File and not hidden and is_dump_name(path.name):
             yield DumpFile(path, root, item.size, where.filesystem)
 
 
@@ -306,15 +333,98 @@ def _glob_root(pattern: str) -> Path:
     return Path(*literal) if literal else Path(".")
 
 
-def _walk_folder(folder: Path, root: Path) -> Iterator[DumpFile]:
-    def fail(error: OSError) -> None:
-        raise error
+def glob_matches(pattern: str) -> Iterator[Path]:
+    """What `glob.glob(pattern, recursive=True)` matches, except below symlinked folders.
 
-    for dirpath, dirnames, filenames in os.walk(folder, onerror=fail):
+    glob's `**` (and a wildcard part followed by more parts) descends into symlinked folders,
+    and Python 3.11's glob cannot be told not to: so the folders below the pattern's literal
+    root are walked here without following links, and matched part by part (fnmatch per part,
+    `**` for any number of folders, names starting with "." only by parts that do too, as in
+    glob). Folders that can no longer lead to a match are not entered. A matching folder is
+    yielded and not searched further: its caller lists all of it.
+    """
+    root = _glob_root(pattern)
+    parts = Path(pattern).parts[len(root.parts) :]
+    start = _after_globstars(parts, {0})
+    if len(parts) in start:
+        yield root
+        return
+    if not root.is_dir():
+        return
+    positions = {str(root): start}
+    for dirpath, dirnames, filenames in os.walk(root, onerror=_raise):
+        here = positions.pop(dirpath)
+        descend = []
+        for name in sorted(dirnames):
+            path = os.path.join(dirpath, name)
+            reached = _glob_step(parts, here, name)
+            if os.path.islink(path) or not reached:
+                continue
+            if len(parts) in reached:
+                yield Path(path)
+            else:
+                positions[path] = reached
+                descend.append(name)
+        dirnames[:] = descend
+        for name in sorted(filenames):
+            if len(parts) in _glob_step(parts, here, name):
+                yield Path(dirpath, name)
+
+
+def glob_lists(parts: tuple[str, ...], names: tuple[str, ...]) -> bool:
+    """Whether listing a glob whose wildcard `parts` follow its literal root lists the file at
+    `names` below that root (a file need not exist): the glob matches the file, or a folder
+    above it whose walk reaches it (no hidden name on the way), by the rules of `glob_matches`.
+    """
+    positions = _after_globstars(parts, {0})
+    for depth, name in enumerate(names):
+        if len(parts) in positions:
+            return not any(below.startswith(".") for below in names[depth:])
+        positions = _glob_step(parts, positions, name)
+        if not positions:
+            return False
+    return len(parts) in positions
+
+
+def _glob_step(parts: tuple[str, ...], positions: frozenset[int], name: str) -> frozenset[int]:
+    """The positions in a glob's `parts` reached by matching one more path part `name` from
+    `positions` (an empty set: no match can follow)."""
+    hidden = name.startswith(".")
+    reached = set()
+    for position in positions:
+        if position == len(parts):
+            continue
+        part = parts[position]
+        if part == "**":
+            if not hidden:
+                reached.add(position)
+        elif fnmatch.fnmatchcase(name, part) and (not hidden or part.startswith(".")):
+            reached.add(position + 1)
+    return _after_globstars(parts, reached)
+
+
+def _after_globstars(parts: tuple[str, ...], positions: set[int]) -> frozenset[int]:
+    """`positions` and those after the `**` parts at them: `**` also matches no folder."""
+    closed = set(positions)
+    for position in positions:
+        while position < len(parts) and parts[position] == "**":
+            position += 1
+            closed.add(position)
+    return frozenset(closed)
+
+
+def _raise(error: OSError) -> None:
+    """os.walk's `onerror`: a folder that cannot be listed fails the listing, so its files do
+    not silently drop out of the run."""
+    raise error
+
+
+def _walk_folder(folder: Path, root: Path) -> Iterator[DumpFile]:
+    for dirpath, dirnames, filenames in os.walk(folder, onerror=_raise):
         dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
         for name in sorted(filenames):
             path = Path(dirpath, name)
-            if not name.startswith(".") and _is_dump_name(name) and _is_listable(path):
+            if not name.startswith(".") and is_dump_name(name) and _is_listable(path):
                 yield _dump_file(path, root)
 
 
@@ -325,7 +435,7 @@ def _is_listable(path: Path) -> bool:
     return path.is_file() or (path.is_symlink() and not path.exists())
 
 
-def _is_dump_name(name: str) -> bool:
+def is_dump_name(name: str) -> bool:
     return _format_from_name(name) is not None
 
 
@@ -348,12 +458,19 @@ def _dump_file(path: Path, root: Path) -> DumpFile:
 
 
 class _StreamError(Exception):
-    """A read failure that ends a file: becomes one Reject with this reason."""
+    """A read failure that ends a file: becomes one Reject with this reason. `position` says how
+    far reading got (`_DumpStream.describe_offset`); None when the file could not be opened."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: str, detail: str, position: str | None = None) -> None:
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
+        self.position = position
+
+
+def _stopped_at(record: int, position: str) -> str:
+    """The end of a framing failure's detail, so the records lost after it are visible."""
+    return f"reading stopped at record {record}, {position}"
 
 
 class _DumpStream:
@@ -368,11 +485,12 @@ class _DumpStream:
     def __init__(self, dump: DumpFile) -> None:
         try:
             self._file = dump.open()
-            is_gzip = self._file.peek(2)[:2] == GZIP_MAGIC
+            self._gzipped = self._file.peek(2)[:2] == GZIP_MAGIC
         except OSError as error:
             raise _as_stream_error(error) from error
-        self._stream = gzip.GzipFile(fileobj=self._file) if is_gzip else self._file
+        self._stream = gzip.GzipFile(fileobj=self._file) if self._gzipped else self._file
         self._failure: _StreamError | None = None
+        self._handed_out = 0  # bytes returned by read and readline so far
 
     def read(self, size: int = -1) -> bytes:
         """`size` bytes, fewer only at the end of the data; all of it when `size` < 0."""
@@ -383,7 +501,7 @@ class _DumpStream:
             try:
                 chunk = self._stream.read1(wanted if wanted > 0 else READ_CHUNK)
             except (OSError, EOFError, zlib.error) as error:
-                self._failure = _as_stream_error(error)
+                self._failure = self._failed(error)
             if self._failure is not None:
                 if chunks:
                     break
@@ -391,6 +509,7 @@ class _DumpStream:
             if not chunk:
                 break
             chunks.append(chunk)
+            self._handed_out += len(chunk)
             wanted -= len(chunk) if wanted > 0 else 0
         return b"".join(chunks)
 
@@ -402,12 +521,23 @@ class _DumpStream:
     def readline(self, size: int = -1) -> bytes:
         self.raise_pending_failure()
         try:
-            return self._stream.readline(size)
+            line = self._stream.readline(size)
         except (OSError, EOFError, zlib.error) as error:
-            raise _as_stream_error(error) from error
+            raise self._failed(error) from error
+        self._handed_out += len(line)
+        return line
 
     def tell(self) -> int:
-        return self._stream.tell()
+        return self._handed_out
+
+    def describe_offset(self, offset: int) -> str:
+        """Where `offset`, counted in the bytes this stream hands out, is in the file."""
+        return f"byte {offset} of the gunzipped data" if self._gzipped else f"byte {offset}"
+
+    def _failed(self, error: OSError | EOFError | zlib.error) -> _StreamError:
+        failure = _as_stream_error(error)
+        failure.position = self.describe_offset(self._handed_out)
+        return failure
 
     def close(self) -> None:
         self._stream.close()
@@ -457,26 +587,65 @@ def _read_document(
         return
     stream.raise_pending_failure()
     content_type: ContentType = "html" if dump_format == "html" else "text"
-    yield _page_from_bytes(
-        data, source=source, record=0, dump_format=dump_format, content_type=content_type
+    page = partial(
+        _page_from_bytes,
+        data,
+        source=source,
+        record=0,
+        dump_format=dump_format,
+        content_type=content_type,
     )
+    yield _one_record(source, 0, page)
+
+
+def _one_record(
+    source: str, record: int, convert: Callable[[], RawPage | Reject]
+) -> RawPage | Reject:
+    """`convert()`, or a `reader_error` reject for this record alone when it crashes: a surprise
+    in one record (a library's bug, a case no check foresaw) must not end the file. A failure of
+    the stream itself does end it, and passes through."""
+    try:
+        return convert()
+    except _StreamError:
+        raise
+    except Exception as error:
+        return Reject(source, record, READER_ERROR, _describe(error))
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:MAX_DETAIL_CHARS]
 
 
 def _read_warc(stream: _DumpStream, source: str, max_page_bytes: int) -> Iterator[RawPage | Reject]:
-    records = iter(ArchiveIterator(stream))
+    """warcio cannot resync after a record it fails to parse: that ends the file, with the
+    offset of the record that failed (`ArchiveIterator.offset`)."""
+    archive = ArchiveIterator(stream)
+    records = iter(archive)
     index = 0
     while True:
         try:
             record = next(records)
         except StopIteration:
             return
+        except _StreamError:
+            raise
         except (ArchiveLoadFailed, StatusAndHeadersParserException, ValueError) as error:
-            detail = " ".join(str(error).split())[:200]
-            yield Reject(source, index, "broken_warc_record", f"unparseable record: {detail}")
-            return
-        if record.rec_type in WARC_PAGE_RECORD_TYPES:
-            yield _page_from_warc_record(record, source, index, max_page_bytes)
-            index += 1
+            reason = "broken_warc_record"
+            detail = "unparseable record: " + " ".join(str(error).split())[:200]
+        except Exception as error:
+            reason, detail = READER_ERROR, _describe(error)
+        else:
+            if record.rec_type in WARC_PAGE_RECORD_TYPES:
+                yield _one_record(
+                    source,
+                    index,
+                    partial(_page_from_warc_record, record, source, index, max_page_bytes),
+                )
+                index += 1
+            continue
+        position = stream.describe_offset(archive.offset)
+        yield Reject(source, index, reason, f"{detail}; {_stopped_at(index, position)}")
+        return
 
 
 def _page_from_warc_record(
@@ -539,7 +708,9 @@ def _read_jsonl(
                 _skip_rest_of_line(stream)
             yield _too_large(source, line_number, max_page_bytes)
         elif line.strip():
-            yield _page_from_json_line(line, source, line_number)
+            yield _one_record(
+                source, line_number, partial(_page_from_json_line, line, source, line_number)
+            )
         line_number += 1
 
 
@@ -549,6 +720,21 @@ def _skip_rest_of_line(stream: _DumpStream) -> None:
 
 
 def _page_from_json_line(line: bytes, source: str, line_number: int) -> RawPage | Reject:
+    """Both json.loads and json.dumps (for `extra`) recurse once per nesting level, and the
+    writer runs a few calls deeper than the parser: a line nested just as deep as the parser
+    allows can still fail there, so the recursion limit is caught around the whole line."""
+    try:
+        return _parse_json_line(line, source, line_number)
+    except RecursionError:
+        return Reject(
+            source,
+            line_number,
+            "json_too_deep",
+            "arrays or objects nested deeper than Python's JSON parser and writer can recurse",
+        )
+
+
+def _parse_json_line(line: bytes, source: str, line_number: int) -> RawPage | Reject:
     try:
         item = json.loads(line.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -560,6 +746,10 @@ def _page_from_json_line(line: bytes, source: str, line_number: int) -> RawPage 
         )
     except json.JSONDecodeError as error:
         return Reject(source, line_number, "invalid_json", f"{error.msg} at column {error.colno}")
+    except ValueError as error:
+        # json.loads's one other ValueError: an integer over sys.get_int_max_str_digits().
+        reason = str(error).split(";")[0]
+        return Reject(source, line_number, "json_number_too_long", reason[:MAX_DETAIL_CHARS])
     if not isinstance(item, dict):
         return Reject(
             source,
@@ -578,10 +768,20 @@ def _page_from_json_line(line: bytes, source: str, line_number: int) -> RawPage 
     content: str = item.pop(key)
     if not content.strip():
         return Reject(source, line_number, "empty_content", f"field {key!r} is blank")
+    url = item.pop("url") if isinstance(item.get("url"), str) else None
+    extra = {name: json.dumps(value, ensure_ascii=False) for name, value in item.items()}
+    fields = {key: content, "url": url or "", **extra}
+    if (broken := _field_not_unicode(fields)) is not None:
+        return Reject(
+            source,
+            line_number,
+            "invalid_unicode",
+            f"field {broken!r} holds a lone surrogate (a JSON escape of half a UTF-16 pair),"
+            " which is not Unicode text",
+        )
     if content_type is None:
         content_type = "html" if _HTML_TAG.search(content[:SNIFF_BYTES].encode()) else "text"
     undone = _undo_double_encoding(content)
-    url = item.pop("url") if isinstance(item.get("url"), str) else None
     return RawPage(
         source=source,
         record=line_number,
@@ -591,7 +791,19 @@ def _page_from_json_line(line: bytes, source: str, line_number: int) -> RawPage 
         raw_bytes=len(content.encode("utf-8")),
         url=url,
         encoding="utf-8" if undone is None else DOUBLE_ENCODED_UTF8,
-        extra={name: json.dumps(value, ensure_ascii=False) for name, value in item.items()},
+        extra=extra,
+    )
+
+
+def _field_not_unicode(fields: dict[str, str]) -> str | None:
+    """The first field whose name or (JSON-encoded) value holds a lone surrogate, or None."""
+    return next(
+        (
+            name
+            for name, value in fields.items()
+            if _LONE_SURROGATE.search(name) or _LONE_SURROGATE.search(value)
+        ),
+        None,
     )
 
 
@@ -705,11 +917,15 @@ def _decode_mostly_utf8(data: bytes) -> tuple[str, str] | None:
 
 
 def _codec_for(label: str | None, *, from_meta: bool) -> str | None:
+    """The codec a charset label names, or None for a label that names none a page can be in
+    (unknown, or in `NON_CHARSET_CODECS`): decoding then goes on as if there were no label."""
     if not label:
         return None
     try:
         name = codecs.lookup(label).name
     except LookupError:
+        return None
+    if name in NON_CHARSET_CODECS:
         return None
     # WHATWG: a <meta> cannot truthfully declare UTF-16/32 (it would not be readable as ASCII).
     if from_meta and name.startswith(("utf-16", "utf-32")):

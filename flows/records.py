@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any, Self
 
@@ -24,10 +24,13 @@ from cleaners.patterns import count_words
 from flows.readers import RawPage, Reject
 from flows.storage import Location, location
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """2: `published` a date (was a string), `source_url`, `word_count`, `dup_of` and
 `dup_score` added, `url` the page's canonical URL when it declares one.
-`upgrade_record_row` brings version-1 rows up."""
+3: `input` (the dump file's ledger key) added to records and rejects, `doc_id` to rejects, and
+`doc_id` made of `input` and `record` (it was `source` and `record`, so two inputs with the
+same relative path shared one). `upgrade_record_row` and `upgrade_reject_row` bring older
+rows up; `flows.migration` ties an older OUT's rows to their files."""
 RECORDS_DIR = "records"
 REJECTS_DIR = "rejects"
 NEAR_DUP_DIR = "near_dup"
@@ -57,6 +60,8 @@ RECORD_SCHEMA = pa.schema(
     [
         pa.field("doc_id", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
+        # The dump file's absolute real path, or its URI (`DumpFile.key`): the page's identity.
+        pa.field("input", pa.string(), nullable=False),
         pa.field("record", pa.int32(), nullable=False),
         pa.field("url", pa.string()),
         pa.field("source_url", pa.string()),
@@ -90,7 +95,9 @@ RECORD_SCHEMA = pa.schema(
 
 REJECT_SCHEMA = pa.schema(
     [
+        pa.field("doc_id", pa.string(), nullable=False),
         pa.field("source", pa.string(), nullable=False),
+        pa.field("input", pa.string(), nullable=False),
         pa.field("record", pa.int32(), nullable=False),
         pa.field("format", pa.string()),  # unknown when the reader rejects the file itself
         pa.field("url", pa.string()),
@@ -104,20 +111,42 @@ REJECT_SCHEMA = pa.schema(
 
 Row = dict[str, Any]
 
+SOURCE_DELETED = "source_deleted"
+"""Reject reason of a tombstone: a row saying that an input record is gone, because its file is
+no longer among the inputs that would list it or the file no longer holds that record. It
+carries the record's `doc_id` and a later `processed_at`, so it supersedes the record's earlier
+rows in the latest view and in compaction. A tombstone is not an input: runs count it as
+`deleted`, outside `inputs = records + rejects`."""
 
-def doc_id(source: str, record: int) -> str:
-    """Stable id of one input record, the same on every run over the same input tree."""
+UNKNOWN_INPUT = ""
+"""`input` of a row written before schema 3 that is not tied to its file: read from an OUT not
+yet migrated, or kept by a migration that had no ledger to tie it with (`flows.migration`)."""
+
+
+def doc_id(input_key: str, record: int) -> str:
+    """Stable id of one input record: the same on every run, whatever root the file is listed
+    under, and different for two files that share a relative path (`input_key`:
+    `DumpFile.key`)."""
+    return hashlib.sha1(f"{input_key}\0{record}".encode()).hexdigest()[:16]
+
+
+def legacy_doc_id(source: str, record: int) -> str:
+    """The id schema 1 and 2 gave a record, from its path relative to the input root: what an
+    older OUT's `doc_id`, `dup_of` and near-duplicate index hold until it is migrated."""
     return hashlib.sha1(f"{source}\0{record}".encode()).hexdigest()[:16]
 
 
-def record_row(page: RawPage, cleaned: Cleaned, *, run_id: str, processed_at: datetime) -> Row:
+def record_row(
+    page: RawPage, cleaned: Cleaned, *, input_key: str, run_id: str, processed_at: datetime
+) -> Row:
     """One RECORD_SCHEMA row. `url` is the page's canonical URL when its metadata declares one,
     else the dump's (`source_url` keeps the dump's). `published` comes from the page's own
     metadata or a date line the cleaners moved out, never from the fetch time."""
     meta = cleaned.meta
     return {
-        "doc_id": doc_id(page.source, page.record),
+        "doc_id": doc_id(input_key, page.record),
         "source": page.source,
+        "input": input_key,
         "record": page.record,
         "url": meta.url or page.url,
         "source_url": page.url,
@@ -165,27 +194,48 @@ def published_date(text: str | None, processed_at: datetime) -> date | None:
 
 def upgrade_record_row(row: Row) -> Row:
     """A records row of an earlier schema version as the current version writes it (what
-    compaction does to old parts): version 1 had `published` as text and no `source_url` or
-    `word_count`."""
+    compaction and migration do to old parts): version 1 had `published` as text and no
+    `source_url` or `word_count`; before version 3 there was no `input` (UNKNOWN_INPUT until
+    `flows.migration` ties the row to its file; `doc_id` stays the old one until then)."""
+    version = row["schema_version"]
+    if version >= SCHEMA_VERSION:
+        return row
+    upgraded = {**row, "input": UNKNOWN_INPUT, "schema_version": SCHEMA_VERSION}
+    if version < 2:
+        upgraded |= {
+            "source_url": row["url"],
+            "published": published_date(row["published"], row["processed_at"]),
+            "word_count": count_words(row["text"]),
+            "removed": [{**removal, "at": None} for removal in row["removed"]],
+            "dup_of": None,
+            "dup_score": None,
+        }
+    return {name: upgraded[name] for name in RECORD_SCHEMA.names}
+
+
+def upgrade_reject_row(row: Row) -> Row:
+    """A rejects row of an earlier schema version as the current version writes it: before
+    version 3 it had no `doc_id` (it is the old one, from `source` and `record`) and no
+    `input` (UNKNOWN_INPUT until `flows.migration` ties the row to its file)."""
     if row["schema_version"] >= SCHEMA_VERSION:
         return row
     upgraded = {
         **row,
-        "source_url": row["url"],
-        "published": published_date(row["published"], row["processed_at"]),
-        "word_count": count_words(row["text"]),
-        "removed": [{**removal, "at": None} for removal in row["removed"]],
-        "dup_of": None,
-        "dup_score": None,
+        "doc_id": legacy_doc_id(row["source"], row["record"]),
+        "input": UNKNOWN_INPUT,
         "schema_version": SCHEMA_VERSION,
     }
-    return {name: upgraded[name] for name in RECORD_SCHEMA.names}
+    return {name: upgraded[name] for name in REJECT_SCHEMA.names}
 
 
-def reader_reject_row(reject: Reject, *, run_id: str, processed_at: datetime) -> Row:
+def reader_reject_row(
+    reject: Reject, *, input_key: str, run_id: str, processed_at: datetime
+) -> Row:
     """One REJECT_SCHEMA row for an input the reader could not turn into a page."""
     return {
+        "doc_id": doc_id(input_key, reject.record),
         "source": reject.source,
+        "input": input_key,
         "record": reject.record,
         "format": None,
         "url": None,
@@ -198,15 +248,49 @@ def reader_reject_row(reject: Reject, *, run_id: str, processed_at: datetime) ->
 
 
 def page_reject_row(
-    page: RawPage, *, reason: str, detail: str, run_id: str, processed_at: datetime
+    page: RawPage,
+    *,
+    input_key: str,
+    reason: str,
+    detail: str,
+    run_id: str,
+    processed_at: datetime,
 ) -> Row:
     """One REJECT_SCHEMA row for a page that was read but yielded no record."""
     return {
+        "doc_id": doc_id(input_key, page.record),
         "source": page.source,
+        "input": input_key,
         "record": page.record,
         "format": page.format,
         "url": page.url,
         "reason": reason,
+        "detail": detail,
+        "run_id": run_id,
+        "processed_at": processed_at,
+        "schema_version": SCHEMA_VERSION,
+    }
+
+
+def tombstone_row(
+    *,
+    doc_id: str,
+    source: str,
+    input_key: str,
+    record: int,
+    detail: str,
+    run_id: str,
+    processed_at: datetime,
+) -> Row:
+    """One REJECT_SCHEMA row saying the record `doc_id` is gone (SOURCE_DELETED)."""
+    return {
+        "doc_id": doc_id,
+        "source": source,
+        "input": input_key,
+        "record": record,
+        "format": None,
+        "url": None,
+        "reason": SOURCE_DELETED,
         "detail": detail,
         "run_id": run_id,
         "processed_at": processed_at,
@@ -313,10 +397,30 @@ class PartWriter:
             raise ValueError(f"batch_no must be >= 0, got {batch_no}")
         if row_group_rows < 1:
             raise ValueError(f"row_group_rows must be >= 1, got {row_group_rows}")
+        folder = folder if isinstance(folder, Location) else location(folder)
+        self._prepare(folder, schema, part_name(run_id, batch_no), row_group_rows)
+
+    @classmethod
+    def replacing(
+        cls,
+        part: str,
+        folder: Location,
+        schema: pa.Schema,
+        *,
+        row_group_rows: int = DEFAULT_ROW_GROUP_ROWS,
+    ) -> Self:
+        """A writer whose part, once complete, takes the place of the existing part `part` (a
+        path in `folder`) under its name: how a part is rewritten in place, by a migration or
+        when the near-duplicate index forgets documents. Readers see the old part or the new
+        one, never neither."""
+        writer = cls.__new__(cls)
+        writer._prepare(folder, schema, PurePosixPath(part).name, row_group_rows)
+        return writer
+
+    def _prepare(self, folder: Location, schema: pa.Schema, name: str, row_group_rows: int) -> None:
         self.schema = schema
         self.row_group_rows = row_group_rows
-        self._folder = folder if isinstance(folder, Location) else location(folder)
-        name = part_name(run_id, batch_no)
+        self._folder = folder
         self.path = self._folder.child(name).path
         self.temp_path = self._folder.child(f".{name}.{uuid.uuid4().hex[:8]}.tmp").path
         self.rows_written = 0

@@ -5,9 +5,10 @@ Prefect-free. The page loads nothing: inline CSS, charts as inline SVG drawn her
 a Content-Security-Policy that forbids any fetch, so it can be mailed or archived as one file.
 Page content (titles, texts, URLs, sites) is untrusted and always escaped.
 
-Counts cover the latest version of each page (`source`, `record`) across records and rejects,
-as compaction keeps them (a page rejected once and cleaned after its dump changed counts as a
-record); the run history shows what each run wrote. Parts are read one row batch at a time, so
+Counts cover the latest version of each page (`doc_id`) across records and rejects, as
+compaction keeps them (a page rejected once and cleaned after its dump changed counts as a
+record; a page whose latest row is a tombstone, `source_deleted`, counts as deleted, not as a
+reject); the run history shows what each run wrote. Parts are read one row batch at a time, so
 memory stays at one batch plus the page keys and the per-site totals.
 """
 
@@ -29,7 +30,7 @@ import pyarrow.parquet as pq
 
 from flows.compact import newest_versions
 from flows.ledger import LEDGER_NAME, Ledger, RunRow
-from flows.records import RECORDS_DIR, REJECTS_DIR
+from flows.records import RECORDS_DIR, REJECTS_DIR, SOURCE_DELETED
 from flows.storage import Location, location
 
 TOP_SITES = 20
@@ -69,6 +70,8 @@ class ReportFacts:
     runs: int
     records: int
     rejects: int
+    deleted: int
+    """Pages whose input is gone (their latest row is a tombstone): not rejects."""
     duplicates: int
     removed_blocks: int
     raw_chars: int
@@ -127,12 +130,14 @@ def write_report(out: str | Path, path: Path, *, samples: int = 5) -> ReportFact
     reject_reasons: Counter[str] = Counter()
     for batch in _latest_batches(filesystem, reject_parts, latest_rejects, ["reason"]):
         reject_reasons.update(_value_counts(batch.column("reason")))
+    deleted = reject_reasons.pop(SOURCE_DELETED, 0)
 
     runs = _runs(base)
     facts = ReportFacts(
         runs=len(runs),
         records=tally.records,
         rejects=reject_reasons.total(),
+        deleted=deleted,
         duplicates=tally.duplicates,
         removed_blocks=reasons.total(),
         raw_chars=tally.raw_chars,
@@ -391,6 +396,7 @@ def _facts_html(facts: ReportFacts) -> str:
             [
                 _fact("records", f"{facts.records:,}", "records"),
                 _fact("rejects", f"{facts.rejects:,}", "rejects"),
+                _fact("deleted", f"{facts.deleted:,}", "deleted from the inputs"),
                 _fact("duplicates", f"{facts.duplicates:,}", "duplicates of earlier records"),
                 _fact("removed", f"{facts.removed_blocks:,}", "removed blocks"),
                 _fact("kept", f"{facts.kept_ratio:.1%}", "of raw characters kept"),

@@ -4,7 +4,8 @@ Served flows are scheduled by the server's scheduler service, which the temporar
 Prefect starts for a one-off run does not have: `flow.serve()` against it would wait for runs
 that are never created. So without PREFECT_API_URL, `winnow serve` starts `prefect server
 start` on a free local port (its database in PREFECT_HOME, like Prefect's own), points the
-client at it, and stops it on the way out.
+client at it, and stops it on the way out; if winnow is killed instead, the kernel kills the
+server with it (`flows.lifetime`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from flows.lifetime import dying_with_this_process
 
 TEMPLATE_DATABASE = Path(sys.prefix, "share", "winnow", "prefect.db")
 """An empty Prefect database already migrated to the installed Prefect's schema, which
@@ -71,10 +74,8 @@ def free_port() -> int:
 def local_prefect_server(
     log: IO[str], *, port: int | None = None, timeout: float = STARTUP_TIMEOUT_SECONDS
 ) -> Iterator[str]:
-    """Run `prefect server start` (API, UI, scheduler) for the duration; yields its API URL.
-
-    The server gets a session of its own, so a Ctrl-C in the terminal reaches the runner,
-    which shuts down in order while the server still answers; the server is stopped after."""
+    """Run `prefect server start` (API, UI, scheduler) for the duration, started from the
+    calling thread (see `start_server`); yields its API URL."""
     port = port or free_port()
     command = [
         str(Path(sys.executable).with_name("prefect")),
@@ -86,15 +87,29 @@ def local_prefect_server(
         str(port),
         "--analytics-off",
     ]
-    server = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ
-    )
+    server = start_server(command, log)
     try:
         api_url = f"http://{HOST}:{port}/api"
         _wait_healthy(server, api_url, timeout)
         yield api_url
     finally:
         _stop(server)
+
+
+def start_server(command: list[str], log: IO[str]) -> subprocess.Popen[bytes]:
+    """Start the server's `command` in a session of its own, so a Ctrl-C in the terminal
+    reaches the runner, which shuts down in order while the server still answers (`_stop`
+    stops the server after). The kernel SIGKILLs the server when the calling thread ends, so a
+    SIGKILL or OOM kill of winnow, which can stop nothing, leaves no server behind; call it
+    from a thread that lives as long as the server should, such as the main thread. The server
+    is one process (winnow passes no `--workers`), so that kill leaves nothing of it."""
+    return subprocess.Popen(
+        dying_with_this_process(command),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=os.environ,
+    )
 
 
 def _wait_healthy(server: subprocess.Popen[bytes], api_url: str, timeout: float) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flows.batch import BatchReport
 from flows.compact import CompactReport, compacted_line
 from flows.ledger import RunRow
+from flows.migration import MigrationReport, migration_line
 from flows.records import RECORDS_DIR, REJECTS_DIR
 from flows.terminal import printable
 
@@ -30,6 +31,8 @@ class RunSummary:
     wall_seconds: float
     compacted: CompactReport | None = None
     """Set when the run ended by compacting OUT (`compact` parameter)."""
+    migrated: MigrationReport | None = None
+    """Set when the run began by migrating an OUT of an older schema (`flows.migration`)."""
 
     @property
     def docs_per_second(self) -> float:
@@ -70,6 +73,8 @@ def _counts_line(report: BatchReport) -> str:
     line = f"inputs {report.inputs} = records {report.records} + rejects {report.rejects}"
     if report.duplicates:
         line += f" ({report.duplicates} duplicates of earlier records)"
+    if report.deleted:
+        line += f"; deleted {report.deleted} (no longer in the inputs)"
     return line
 
 
@@ -77,6 +82,8 @@ def summary_line(summary: RunSummary) -> str:
     """The whole run in one log line (what a served flow logs per run)."""
     line = f"{_files_line(summary)}; {_counts_line(summary.report)}"
     line += f"; {summary.wall_seconds:.1f} s"
+    if summary.migrated:
+        line += f"; {migration_line(summary.migrated)}"
     if summary.compacted:
         line += f"; {compacted_line(summary.out, summary.compacted)}"
     return line
@@ -90,6 +97,8 @@ def format_summary(summary: RunSummary) -> str:
         _counts_line(report),
         f"{summary.wall_seconds:.1f} s, {summary.docs_per_second:.1f} docs/s",
     ]
+    if summary.migrated:
+        lines.append(migration_line(summary.migrated))
     if report.removals:
         lines.append(f"removals by reason (top {TOP_REASONS}):")
         lines += [f"  {count:>8}  {reason}" for reason, count in _top(report.removals)]
@@ -122,6 +131,7 @@ def summary_table(summary: RunSummary) -> list[dict[str, str | int | float]]:
         {"figure": "records", "value": report.records},
         {"figure": "rejects", "value": report.rejects},
         {"figure": "duplicates of earlier records", "value": report.duplicates},
+        {"figure": "deleted (no longer in the inputs)", "value": report.deleted},
         {"figure": "files", "value": summary.files},
         {"figure": "unchanged files skipped", "value": summary.unchanged},
         {"figure": "batches", "value": summary.batches},
@@ -149,6 +159,7 @@ def summary_markdown(summary: RunSummary, inputs: list[str]) -> str:
         f"| records | {report.records} |",
         f"| rejects | {report.rejects} |",
         f"| duplicates of earlier records | {report.duplicates} |",
+        f"| deleted (no longer in the inputs) | {report.deleted} |",
         f"| files | {summary.files} |",
         f"| unchanged files skipped | {summary.unchanged} |",
         f"| batches | {summary.batches} |",
@@ -160,6 +171,8 @@ def summary_markdown(summary: RunSummary, inputs: list[str]) -> str:
         "",
         f"Output: `{summary.out}/{RECORDS_DIR}`, `{summary.out}/{REJECTS_DIR}`",
     ]
+    if summary.migrated:
+        lines += ["", migration_line(summary.migrated)]
     if summary.compacted:
         lines += ["", compacted_line(summary.out, summary.compacted)]
     if report.removals:
@@ -175,13 +188,13 @@ def format_runs(runs: list[RunRow]) -> str:
     """The runs recorded in an output folder's ledger, one line each, oldest first."""
     header = (
         f"{'run':<28} {'started (UTC)':<20} {'files':>7} {'skipped':>8} {'inputs':>8}"
-        f" {'records':>8} {'rejects':>8}"
+        f" {'records':>8} {'rejects':>8} {'deleted':>8}"
     )
     lines = [header]
     for run in runs:
         flag = f"  {run.failed_batches} batches FAILED" if run.failed_batches else ""
         lines.append(
             f"{run.run_id:<28} {run.started_at[:19]:<20} {run.files:>7} {run.unchanged:>8}"
-            f" {run.inputs:>8} {run.records:>8} {run.rejects:>8}{flag}"
+            f" {run.inputs:>8} {run.records:>8} {run.rejects:>8} {run.deleted:>8}{flag}"
         )
     return "\n".join(lines)

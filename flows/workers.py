@@ -16,6 +16,13 @@ Each slot is a process pool of one worker, so a killed worker breaks only its ow
 batch; the slot then starts a fresh worker. A batch is retried at most once per page it
 settles, so it ends. A worker that dies outside any page fails its batch as before
 (`batch_failed`).
+
+Workers die with the flow process, even when it is SIGKILLed (`flows.lifetime`): the kernel
+kills a worker when the thread that started it exits. A spawned worker starts at its pool's
+first submit, in the submitting thread, which may be any of the caller's (a Prefect task
+thread), so every submit goes through one thread of the `WorkerPool`'s own, which lives until
+`shutdown`. Workers still start only when a batch needs them: a scheduled run that finds
+nothing new starts none.
 """
 
 from __future__ import annotations
@@ -27,13 +34,15 @@ import queue
 import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.sharedctypes import SynchronizedArray
 from typing import Any
 
 from flows.batch import BatchReport, init_worker
 from flows.beacon import PageBeacon, PageKey, Settled
+from flows.lifetime import die_with_parent
 
 HARD_LIMIT_GRACE_SECONDS = 2.0
 """How long past its time limit a page may run before its worker is killed: the soft limit
@@ -61,10 +70,17 @@ class Limits:
     worker_bytes: int
 
 
-class _Slot:
-    """One worker process (a pool of one) and its beacon."""
+def _init_tied_worker(beacon: SynchronizedArray, flow_pid: int) -> None:
+    """A worker's initializer: it dies with the flow process, then is set up as usual."""
+    die_with_parent(flow_pid)
+    init_worker(beacon)
 
-    def __init__(self) -> None:
+
+class _Slot:
+    """One worker process (a pool of one) and its beacon; `starter` submits its jobs."""
+
+    def __init__(self, starter: ThreadPoolExecutor) -> None:
+        self.starter = starter
         self.beacon = PageBeacon()
         self.pool = self._new_pool()
 
@@ -73,9 +89,14 @@ class _Slot:
         return ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=init_worker,
-            initargs=(self.beacon.shared,),
+            initializer=_init_tied_worker,
+            initargs=(self.beacon.shared, os.getpid()),
         )
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """`fn(*args, **kwargs)` in the worker, submitted from the starter thread, which then
+        starts the worker if it is not running yet (see the module doc)."""
+        return self.starter.submit(self.pool.submit, fn, *args, **kwargs).result()
 
     def replace_worker(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -91,7 +112,8 @@ class WorkerPool:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.limits = limits
         self._free: queue.SimpleQueue[_Slot] = queue.SimpleQueue()
-        self._slots = [_Slot() for _ in range(workers)]
+        self._starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-starter")
+        self._slots = [_Slot(self._starter) for _ in range(workers)]
         for slot in self._slots:
             self._free.put(slot)
 
@@ -102,7 +124,7 @@ class WorkerPool:
         try:
             settled: dict[PageKey, Settled] = {}
             while True:
-                future = slot.pool.submit(batch, settled=dict(settled))
+                future = slot.submit(batch, settled=dict(settled))
                 verdict = _watch(slot, future, self.limits)
                 try:
                     return future.result()
@@ -121,7 +143,7 @@ class WorkerPool:
         """`fn(*args)` in a worker, unwatched (tests and tools: what a worker sees)."""
         slot = self._free.get()
         try:
-            return slot.pool.submit(fn, *args).result()
+            return slot.submit(fn, *args).result()
         except BrokenProcessPool:
             slot.replace_worker()
             raise
@@ -129,8 +151,11 @@ class WorkerPool:
             self._free.put(slot)
 
     def shutdown(self, *, cancel_futures: bool = False) -> None:
+        """Stop the workers: with `cancel_futures`, at once (the starter thread's end kills
+        those still running); otherwise once their batches are done."""
         for slot in self._slots:
             slot.pool.shutdown(wait=not cancel_futures, cancel_futures=cancel_futures)
+        self._starter.shutdown()
 
 
 def _watch(slot: _Slot, future, limits: Limits) -> tuple[PageKey, Settled] | None:

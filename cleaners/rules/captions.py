@@ -13,8 +13,8 @@ from cleaners.patterns import (
     CREDIT_PARENTHETICAL,
     CREDIT_TRAILER,
     LINE_CACHE_SIZE,
-    words,
 )
+from cleaners.signals import word_count
 
 SHORT_CAPTION_WORDS = 25
 
@@ -28,7 +28,7 @@ def caption_reason(text: str, *, max_caption_words: int = 60) -> str | None:
     does not end like a sentence, since prose cites agencies as sources: "(Reuters, June 24)."
     """
     stripped = text.strip()
-    n_words = len(words(stripped))
+    n_words = word_count(stripped)
     if n_words <= 12 and (CREDIT_LINE.match(stripped) or AGENCY_CREDIT.match(stripped)):
         return "photo_credit"
     if n_words > max_caption_words:

@@ -17,7 +17,7 @@ from cleaners.rules.captions import caption_reason
 from cleaners.rules.metadata import byline_author, line_date, source_line
 from cleaners.rules.navigation import is_breadcrumb
 from cleaners.rules.widgets import widget_reason
-from cleaners.signals import is_prose
+from cleaners.signals import is_prose, word_count
 
 TITLE_MIN_WORDS = 2
 TITLE_MAX_WORDS = 30
@@ -51,7 +51,7 @@ def content_start(doc: Document) -> int | None:
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_heading_like(text: str) -> bool:
-    n_words = len(words(text))
+    n_words = word_count(text)
     return (
         TITLE_MIN_WORDS <= n_words <= TITLE_MAX_WORDS
         and sum(not word.isdigit() for word in words(text)) >= TITLE_MIN_WORDS
@@ -63,7 +63,7 @@ def is_heading_like(text: str) -> bool:
 
 def is_head_navigation(text: str, *, max_words: int = HEAD_NAVIGATION_MAX_WORDS) -> bool:
     """Short enough to be a menu entry or section name, and not a sentence."""
-    return len(words(text)) <= max_words and not text.rstrip().endswith((".", "!", "?"))
+    return word_count(text) <= max_words and not text.rstrip().endswith((".", "!", "?"))
 
 
 def _head(doc: Document) -> tuple[Block, ...]:
@@ -114,7 +114,7 @@ def _same_title(line: str, title: str) -> bool:
     return (
         title_key.startswith(line_key)
         and len(line_key) >= 0.5 * len(title_key)
-        and len(words(line_key)) >= 3
+        and word_count(line_key) >= 3
         and title_key[len(line_key) :].lstrip()[:1] in {"|", "-", "–", "—", ":", "·"}
     )
 

@@ -19,9 +19,8 @@ from cleaners.patterns import (
     PUBLICATION_DETAILS,
     PUBLICATION_LINE,
     SOURCE_LINE,
-    words,
 )
-from cleaners.signals import is_prose
+from cleaners.signals import is_prose, word_count
 
 _NAME_CONNECTORS = frozenset(
     "and und et y e i de del della van von der den da di le la du & , dr. prof. mr. ms.".split(" ")
@@ -46,7 +45,7 @@ def _is_initial(token: str) -> bool:
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def byline_author(text: str, *, max_words: int = 12) -> str | None:
     """The author named by a "By Jane Doe" / "Written by: Jane Doe" line, else None."""
-    if len(words(text)) > max_words:
+    if word_count(text) > max_words:
         return None
     if match := BYLINE_PREFIX.match(text.strip()):
         name = re.split(r"\s*(?:[|•·]|\s-\s|,\s*(?:published|updated)\b)", match.group(1))[0]
@@ -129,13 +128,13 @@ def source_line(
     """(reason, site) for a publication or source line, else None. The site is None when
     the source named is too long to be one."""
     text = text.strip()
-    if len(words(text)) > max_words:
+    if word_count(text) > max_words:
         return None
     if match := PUBLICATION_LINE.match(text):
         return "publication_line", PUBLICATION_DETAILS.sub("", match.group(1)).strip()
     if match := SOURCE_LINE.match(text):
         value = match.group(1).strip()
-        return "source_line", value if len(words(value)) <= max_site_words else None
+        return "source_line", value if word_count(value) <= max_site_words else None
     return None
 
 

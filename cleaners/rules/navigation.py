@@ -13,9 +13,8 @@ from cleaners.patterns import (
     LINE_CACHE_SIZE,
     NAVIGATION_LINES,
     normalise,
-    words,
 )
-from cleaners.signals import ends_like_sentence
+from cleaners.signals import ends_like_sentence, word_count
 
 _SEPARATORS = CuedPattern(BREADCRUMB_SEPARATORS)
 
@@ -23,13 +22,13 @@ _SEPARATORS = CuedPattern(BREADCRUMB_SEPARATORS)
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_breadcrumb(text: str, *, max_segment_words: int = 5) -> bool:
     """ "Home > News > Title": separated short segments, led by a home word or three deep."""
-    if ends_like_sentence(text) or len(words(text)) > 30:
+    if ends_like_sentence(text) or word_count(text) > 30:
         return False
     segments = [s for s in _SEPARATORS.split(text.strip()) if s.strip()]
     if len(segments) < 2:
         return False
     leading = segments[:-1]
-    if any(len(words(s)) > max_segment_words for s in leading):
+    if any(word_count(s) > max_segment_words for s in leading):
         return False
     starts_home = normalise(segments[0]) in BREADCRUMB_HOME_WORDS
     return starts_home or len(segments) >= 3

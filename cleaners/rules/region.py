@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cleaners.document import Document, Removal
-from cleaners.patterns import words
-from cleaners.signals import is_prose
+from cleaners.signals import is_prose, word_count
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class MainRegion:
         prose_words = sum(s for s in scores if s > 0)
         if prose_words < self.min_prose_words:
             return []
-        total_words = sum(len(words(b.text)) for b in doc.blocks) or 1
+        total_words = sum(word_count(b.text) for b in doc.blocks) or 1
         if prose_words / total_words < self.min_prose_share:
             return []
         start, end = best_run(scores)
@@ -59,7 +58,7 @@ class MainRegion:
 def prose_scores(doc: Document, short_line_penalty: float) -> list[float]:
     """Per block: its word count if it is prose, minus the penalty if not."""
     return [
-        float(len(words(b.text))) if is_prose(b.text) else -short_line_penalty for b in doc.blocks
+        float(word_count(b.text)) if is_prose(b.text) else -short_line_penalty for b in doc.blocks
     ]
 
 

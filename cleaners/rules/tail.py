@@ -17,10 +17,9 @@ from cleaners.patterns import (
     TEASER_HEADINGS,
     TEASER_PREFIXES,
     normalise,
-    words,
 )
 from cleaners.rules.region import best_run, prose_scores
-from cleaners.signals import is_prose
+from cleaners.signals import is_prose, word_count
 
 MARKER_MAX_WORDS = 10
 REGION_SHORT_LINE_PENALTY = 2.0
@@ -36,7 +35,7 @@ def _is_short_line_of(
 ) -> bool:
     """Whether the normalised line, short enough to be a marker, is one of the phrases or
     matches one of the patterns whole."""
-    if len(words(text)) > MARKER_MAX_WORDS:
+    if word_count(text) > MARKER_MAX_WORDS:
         return False
     key = normalise(text)
     return key in phrases or any(p.fullmatch(key) for p in patterns)
@@ -119,7 +118,7 @@ def _distinct_prose_words(doc: Document) -> list[int]:
     counts = []
     for block in doc.blocks:
         key = normalise(block.text)
-        counts.append(len(words(block.text)) if is_prose(block.text) and key not in seen else 0)
+        counts.append(word_count(block.text) if is_prose(block.text) and key not in seen else 0)
         seen.add(key)
     return counts
 
@@ -153,7 +152,7 @@ class InlineTeasers:
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_teaser_line(text: str, *, max_words: int = 30) -> bool:
     """A line such as "Read more: <headline>" or "À lire aussi » <headline>"."""
-    if len(words(text)) > max_words:
+    if word_count(text) > max_words:
         return False
     key = normalise(text)
     return key.startswith(_TEASER_OPENINGS) and _TEASER_SEPARATOR.sub(":", key).startswith(
@@ -162,4 +161,4 @@ def is_teaser_line(text: str, *, max_words: int = 30) -> bool:
 
 
 def _is_headline(text: str) -> bool:
-    return len(words(text)) <= TEASER_HEADLINE_MAX_WORDS and not is_prose(text)
+    return word_count(text) <= TEASER_HEADLINE_MAX_WORDS and not is_prose(text)

@@ -20,8 +20,8 @@ from cleaners.patterns import (
     TAXONOMY_LINE,
     WIDGET_PHRASES,
     normalise,
-    words,
 )
+from cleaners.signals import word_count
 
 _WIDGET = re.compile(r"\b(?:" + "|".join(map(re.escape, WIDGET_PHRASES)) + r")\b")
 _COOKIE = re.compile("|".join(map(re.escape, COOKIE_PHRASES)))
@@ -55,7 +55,7 @@ _COPYRIGHT = CuedPattern(
 def widget_reason(text: str, *, max_words: int = 10) -> str | None:
     """Why a line is page furniture rather than article text, or None."""
     norm = normalise(text)
-    n_words = len(words(norm))
+    n_words = word_count(norm)
     if _COOKIE.search(norm) and n_words <= 80:
         return "cookie_notice"
     if n_words <= 40 and _COPYRIGHT.search(text):

@@ -239,7 +239,8 @@ def test_signatures_are_compact_picklable_and_the_same_in_another_process():
 def test_signatures_equal_datasketch_minhash(text):
     """Indexes written when signatures came from datasketch's MinHash stay valid."""
     datasketch = pytest.importorskip("datasketch")
-    shingles = near_dup._shingle_hashes(near_dup.tokens(text), near_dup.SHINGLE_WORDS)
+    word_hashes = near_dup._word_hashes(near_dup.tokens(text))
+    shingles = near_dup._shingle_hashes(word_hashes, near_dup.SHINGLE_WORDS)
     reference = datasketch.MinHash(
         num_perm=NUM_PERM, seed=near_dup.SIGNATURE_SEED, hashfunc=int, scheme="affine32"
     )

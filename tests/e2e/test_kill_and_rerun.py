@@ -94,19 +94,20 @@ def test_killed_runs_are_finished_by_the_next_one(tmp_path, prefect_home, prefec
         assert not list(folder.glob(".part-*.tmp"))
         for part in folder.glob("*.parquet"):
             pq.read_table(part)  # every visible part is complete
-    latest = duckdb.sql(
+    pages = duckdb.sql(
         f"""
         with pages as (
-            select source, record, processed_at from read_parquet('{out}/records/*.parquet')
-            union all
-            select source, record, processed_at from read_parquet('{out}/rejects/*.parquet')
+            select doc_id, source, reason from read_parquet('{out}/rejects/*.parquet')
+            union all by name
+            select doc_id, source, null as reason from read_parquet('{out}/records/*.parquet')
         )
-        select source, record, count(*) as versions from pages group by source, record
+        select doc_id, any_value(source), count(*) filter (reason = 'source_deleted')
+        from pages group by doc_id
         """
     ).fetchall()
-    assert len(latest) == expected
-    sources = {source for source, _, _ in latest}
-    assert len(sources) == TEXT_FILES + 1
+    assert len(pages) == expected
+    assert len({source for _, source, _ in pages}) == TEXT_FILES + 1
+    assert sum(tombstones for _, _, tombstones in pages) == 0  # a kill deletes nothing
 
 
 def test_ctrl_c_stops_a_run_with_one_line_and_keeps_finished_batches(

@@ -71,6 +71,10 @@ BAD_CONFIGURATIONS = {
         ["clean", "{tmp}/missing", "--out", "{tmp}/out"],
         "INPUT: '{tmp}/missing' is not a file",
     ),
+    "fifo-input": (
+        ["clean", "{tmp}/fifo", "--out", "{tmp}/out"],
+        "INPUT: '{tmp}/fifo' is neither a file nor a folder",
+    ),
     "out-under-a-file": (
         ["clean", "{dumps}", "--out", "{tmp}/file/out"],
         "cannot write to output folder",
@@ -156,6 +160,7 @@ def cli_runs(tmp_path_factory) -> dict[str, CliRun]:
     for name, args in cases.items():
         tmp, report = tmp_path_factory.mktemp(name), tmp_path_factory.mktemp(f"{name}-report")
         (tmp / "file").write_text("")
+        os.mkfifo(tmp / "fifo")
         folders[name] = (tmp, write_dumps(tmp / "dumps"), report)
         plan.append([str(report), [arg.format(tmp=tmp, dumps=tmp / "dumps") for arg in args]])
 

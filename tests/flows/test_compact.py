@@ -84,3 +84,47 @@ def test_compact_command_reports_and_refuses_a_folder_without_records(
     assert "5 rows -> 2 parts, 3 rows" in capsys.readouterr().out
     assert main(["compact", str(tmp_path / "nothing")]) == 2
     assert "no records" in capsys.readouterr().err
+
+
+def test_two_inputs_with_one_relative_path_both_survive_compaction(tmp_path):
+    sites = [tmp_path / "site-a", tmp_path / "site-b"]
+    for site in sites:
+        site.mkdir()
+        (site / "page.txt").write_text(f"{PARAGRAPH} From {site.name}.\n")
+    out = tmp_path / "out"
+    run_batch(list_dumps(map(str, sites)), out, run_id="r1", batch_no=0, max_page_bytes=10**6)
+
+    compact(out)
+
+    kept = sorted((r["source"], r["input"], r["text"].split()[-1]) for r in rows(out / "records"))
+    assert kept == [
+        ("page.txt", os.path.realpath(site / "page.txt"), f"{site.name}.") for site in sites
+    ]
+
+
+def test_a_tombstone_goes_on_superseding_its_record_after_compaction(tmp_path):
+    """A JSONL file shrinks from 3 lines to 1: lines 1 and 2 get tombstones."""
+    dumps, out = tmp_path / "in", tmp_path / "out"
+    dumps.mkdir()
+    crawl = dumps / "crawl.jsonl"
+    line = '{{"url": "https://example.org/{0}", "text": "{1} Line {0}."}}\n'
+    crawl.write_text("".join(line.format(n, PARAGRAPH) for n in range(3)))
+    first = run_batch(list_dumps([str(dumps)]), out, run_id="r1", batch_no=0, max_page_bytes=10**6)
+    crawl.write_text(line.format(0, PARAGRAPH))
+    (version,) = first.fingerprints
+    second = run_batch(
+        list_dumps([str(dumps)]),
+        out,
+        run_id="r2",
+        batch_no=0,
+        max_page_bytes=10**6,
+        previous_records={version.path: version.records},
+    )
+    assert (second.deleted, second.inputs, second.records + second.rejects) == (2, 1, 1)
+
+    compact(out)
+    compact(out)
+
+    assert [(r["record"], r["run_id"]) for r in rows(out / "records")] == [(0, "r2")]
+    tombstones = sorted((r["record"], r["reason"]) for r in rows(out / "rejects"))
+    assert tombstones == [(1, "source_deleted"), (2, "source_deleted")]

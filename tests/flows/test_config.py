@@ -1,3 +1,4 @@
+import os
 import re
 from pathlib import Path
 
@@ -54,6 +55,26 @@ def test_invalid_configuration_is_one_line(dump, tmp_path, fields, expected):
     message = error_line(**{"inputs": [str(dump)], "out": str(tmp_path / "out"), **fields})
     assert message.startswith(expected)
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("through_a_symlink", [False, True])
+def test_a_fifo_as_input_is_one_line_before_any_work(tmp_path, through_a_symlink):
+    """Opening a FIFO blocks until something writes to it: it must fail here, not in the
+    listing once the run (and its Prefect server) has started."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    given = fifo
+    if through_a_symlink:
+        given = tmp_path / "link"
+        given.symlink_to(fifo)
+    out = tmp_path / "out"
+
+    message = error_line(inputs=[str(given)], out=str(out))
+
+    assert message == (
+        f"inputs: '{given}' is neither a file nor a folder (a FIFO, socket or device is no dump)"
+    )
+    assert not out.exists()
 
 
 def test_out_under_a_file_is_rejected(dump, tmp_path):

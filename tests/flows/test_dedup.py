@@ -4,8 +4,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from flow_samples import ARTICLE, OTHER
 
+from cleaners.near_dup import NearDupIndex, signature_and_hash
 from flows.batch import run_batch
-from flows.dedup import NEAR_DUP_DIR, load_index, mark_batch
+from flows.dedup import NEAR_DUP_DIR, forget_documents, load_index, mark_batch
 from flows.readers import list_dumps
 from flows.storage import location
 
@@ -89,3 +90,41 @@ def test_drop_duplicates_moves_them_to_the_rejects(tmp_path):
     assert Counter(r["reason"] for r in rejects) == Counter({"duplicate": 1})
     assert rejects[0]["source"] == "b.txt"
     assert rejects[0]["detail"].startswith("exact duplicate of doc_id ")
+
+
+def test_a_forgotten_document_leaves_the_index_and_the_others_stay_findable():
+    built = NearDupIndex()
+    texts = {"a": " ".join(ARTICLE), "d": " ".join(OTHER)}
+    for doc_id, text in texts.items():
+        assert built.observe(doc_id, *signature_and_hash(text)) is None
+    index = NearDupIndex.from_columns(built.to_columns())  # band keys in the sorted arrays
+    for n in range(3):  # and in the recent additions; rows after "a" are renumbered
+        index.observe(f"filler-{n}", *signature_and_hash(f"Filler page {n} " * 20))
+
+    assert index.forget(["a", "not-indexed"]) == 1
+
+    assert "a" not in index and len(index) == 4
+    assert index.find("copy-of-a", *signature_and_hash(texts["a"])) is None
+    near_copy = texts["d"].replace("six concerts", "seven concerts")
+    match = index.find("copy-of-d", *signature_and_hash(near_copy))
+    assert match is not None and match.dup_of == "d"
+    assert index.find("x", *signature_and_hash(texts["d"])).dup_of == "d"  # exact
+    assert NearDupIndex.from_columns(index.to_columns()).to_columns() == index.to_columns()
+
+
+def test_forgotten_documents_leave_the_stored_index_so_a_later_copy_is_new(tmp_path):
+    out = tmp_path / "out"
+    dump(tmp_path / "week1", "a.txt", ARTICLE)
+    dump(tmp_path / "week1", "d.txt", OTHER)
+    batch(tmp_path / "week1", out, "r1")
+    first = records(out)["a.txt"]["doc_id"]
+    index = load_index(location(out))
+
+    assert forget_documents(location(out), index, [first, "never-indexed"]) == 1
+
+    assert first not in index
+    stored = load_index(location(out))
+    assert first not in stored and records(out)["d.txt"]["doc_id"] in stored
+    dump(tmp_path / "week2", "again.txt", ARTICLE, header="Archive | 2024")
+    _, marked = batch(tmp_path / "week2", out, "r2")
+    assert marked.duplicates == 0

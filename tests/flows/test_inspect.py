@@ -2,6 +2,8 @@ import json
 import re
 from datetime import UTC, datetime
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from flows.cli import EXIT_BAD_CONFIG, main
@@ -21,6 +23,7 @@ from flows.records import (
     REJECTS_DIR,
     SCHEMA_VERSION,
     PartWriter,
+    legacy_doc_id,
 )
 
 EARLY = datetime(2025, 1, 1, tzinfo=UTC)
@@ -33,6 +36,7 @@ def record(source, record_no=0, *, text="Kept paragraph.", removed=(), processed
     return {
         "doc_id": f"{source}-{record_no}",
         "source": source,
+        "input": f"/dumps/{source}",
         "record": record_no,
         "url": f"https://example.org/{source}",
         "source_url": None,
@@ -61,13 +65,15 @@ def record(source, record_no=0, *, text="Kept paragraph.", removed=(), processed
     }
 
 
-def reject(source, record_no=0, *, processed_at):
+def reject(source, record_no=0, *, processed_at, reason="empty_text"):
     return {
+        "doc_id": f"{source}-{record_no}",
         "source": source,
+        "input": f"/dumps/{source}",
         "record": record_no,
         "format": "text",
         "url": None,
-        "reason": "empty_text",
+        "reason": reason,
         "detail": "nothing left",
         "run_id": "r2",
         "processed_at": processed_at,
@@ -118,6 +124,45 @@ def test_source_matches_the_stored_path_or_a_path_ending_in_it(out):
         latest_records(str(out), source="d.txt")
     with pytest.raises(NothingToInspect, match=r"latest version was rejected \(empty_text\)"):
         latest_records(str(out), source="c.txt")
+
+
+def test_two_inputs_with_one_relative_path_are_both_shown_and_a_deleted_page_is_not(tmp_path):
+    out = tmp_path / "out"
+    site_a = record("page.txt", text="From site a.") | {"doc_id": "a", "input": "/a/page.txt"}
+    site_b = record("page.txt", text="From site b.") | {"doc_id": "b", "input": "/b/page.txt"}
+    gone = record("gone.txt")
+    write_part(out, RECORDS_DIR, [site_a, site_b, gone], 0)
+    tombstone = reject("gone.txt", processed_at=LATE, reason="source_deleted")
+    write_part(out, REJECTS_DIR, [tombstone], 0)
+
+    rows = latest_records(str(out), limit=10)
+
+    assert [(row["input"], row["text"]) for row in rows] == [
+        ("/a/page.txt", "From site a."),
+        ("/b/page.txt", "From site b."),
+    ]
+    assert "input:     /b/page.txt" in record_text(rows[1]).plain.splitlines()
+    assert len(latest_records(str(out), source="page.txt", limit=10)) == 2
+    with pytest.raises(NothingToInspect, match=r"rejected \(source_deleted\)"):
+        latest_records(str(out), source="gone.txt")
+
+
+def test_rejects_written_before_schema_3_supersede_by_their_old_doc_id(tmp_path):
+    """Before OUT is migrated, a rejects row has no doc_id: it is the old one of its source."""
+    out = tmp_path / "out"
+    write_part(out, RECORDS_DIR, [record("c.txt") | {"doc_id": legacy_doc_id("c.txt", 0)}], 0)
+    old_reject = {
+        k: v for k, v in reject("c.txt", processed_at=LATE).items() if k not in ("doc_id", "input")
+    }
+    old_schema = pa.schema([f for f in REJECT_SCHEMA if f.name not in ("doc_id", "input")])
+    (out / REJECTS_DIR).mkdir()
+    pq.write_table(
+        pa.Table.from_pylist([old_reject | {"schema_version": 2}], schema=old_schema),
+        out / REJECTS_DIR / "part-old-00000.parquet",
+    )
+
+    with pytest.raises(NothingToInspect, match="no records in"):
+        latest_records(str(out))
 
 
 def test_reason_filter_uses_the_latest_version(out):

@@ -24,6 +24,7 @@ from flows.pipeline import (
 )
 from flows.readers import DumpFile, list_dumps
 from flows.records import part_name
+from flows.summary import summary_line
 from flows.workers import Limits, WorkerPool
 
 ARTICLE_HTML = """<html><head><title>Rivers of the north</title></head><body>
@@ -318,3 +319,123 @@ def test_copies_in_different_batches_are_marked_in_batch_order(
     assert records["zz-copy-of-notes.txt"]["dup_of"] == records["notes.txt"]["doc_id"]
     assert records["zz-copy-of-notes.txt"]["dup_score"] >= 0.9
     assert records["notes.txt"]["dup_of"] is None
+
+
+LATEST_RECORDS = """
+    with latest as (
+        select * from read_parquet('{out}/records/*.parquet')
+        qualify row_number() over (partition by doc_id order by processed_at desc) = 1
+    )
+    select source, input, record, run_id, dup_of from latest
+    anti join read_parquet('{out}/rejects/*.parquet') as later
+        on later.doc_id = latest.doc_id and later.processed_at > latest.processed_at
+    order by source, input, record
+"""
+
+
+def latest_records(out: Path) -> list[tuple]:
+    """The README's latest-version query: the latest row of each doc_id, if it is a record."""
+    import duckdb
+
+    return duckdb.sql(LATEST_RECORDS.format(out=out)).fetchall()
+
+
+def clean(out: Path, *inputs: Path, run_id: str, **options):
+    params = CleanParams(
+        inputs=[str(path) for path in inputs], out=str(out), workers=1, run_id=run_id, **options
+    )
+    return clean_dumps(params)
+
+
+def test_two_inputs_with_the_same_relative_path_are_two_pages(prefect_harness, tmp_path):
+    """`winnow clean site-a/ site-b/`, both holding page.txt: both pages stay, compacted too."""
+    for site, text in (("site-a", NOTES_TXT), ("site-b", NOTES_TXT.replace("simplest", "oldest"))):
+        (tmp_path / site).mkdir()
+        (tmp_path / site / "page.txt").write_text(text)
+    out = tmp_path / "out"
+
+    summary = clean(out, tmp_path / "site-a", tmp_path / "site-b", run_id="sites", compact=True)
+
+    assert summary.report.records == 2 and summary.compacted.rows_after == 2
+    assert [(source, input_key) for source, input_key, *_ in latest_records(out)] == [
+        ("page.txt", os.path.realpath(tmp_path / site / "page.txt"))
+        for site in ("site-a", "site-b")
+    ]
+
+
+def test_a_file_cleaned_under_another_root_keeps_its_identity(
+    prefect_harness, dump_folder, tmp_path
+):
+    out = tmp_path / "out"
+    clean(out, dump_folder, run_id="whole")
+    again = clean(out, dump_folder / "site", run_id="sub")
+    assert (again.unchanged, again.report.inputs, again.report.deleted) == (1, 0, 0)
+
+    article = dump_folder / "site" / "article.html"
+    article.write_text(ARTICLE_HTML.replace("autumn", "winter"))
+    changed = clean(out, dump_folder / "site", run_id="changed")
+
+    assert changed.report.records == 1
+    assert [(source, run_id) for source, _, _, run_id, _ in latest_records(out)] == [
+        ("article.html", "changed"),  # its source is relative to this run's root
+        ("notes.txt", "whole"),  # outside this run's inputs: left alone
+    ]
+
+
+def test_a_deleted_file_and_the_lines_a_file_lost_are_tombstoned(
+    prefect_harness, dump_folder, tmp_path
+):
+    crawl = dump_folder / "crawl.jsonl"
+    line = '{{"url": "https://example.org/{0}", "text": "Line {0}. {1}"}}\n'
+    crawl.write_text("".join(line.format(n, NOTES_TXT.replace("\n", " ")) for n in range(10)))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "kept.txt").write_text(NOTES_TXT.replace("simplest", "shortest"))
+    out = tmp_path / "out"
+    clean(out, dump_folder, other, run_id="first")
+    (dump_folder / "site" / "article.html").unlink()
+    crawl.write_text("".join(line.format(n, NOTES_TXT.replace("\n", " ")) for n in range(5)))
+    (other / "kept.txt").unlink()  # but the next run is not given other/
+
+    summary = clean(out, dump_folder, run_id="second", compact=True)
+
+    assert summary.report.deleted == 1 + 5
+    assert "deleted 6" in summary_line(summary)
+    latest = [(source, record) for source, _, record, *_ in latest_records(out)]
+    assert latest == [*(("crawl.jsonl", n) for n in range(5)), ("kept.txt", 0), ("notes.txt", 0)]
+    rejects = parquet_rows(out / "rejects")  # compacted: the tombstones stay, the records went
+    assert sorted(r["record"] for r in rejects if r["source"] == "crawl.jsonl") == [5, 6, 7, 8, 9]
+    assert [r["reason"] for r in rejects if r["source"] == "site/article.html"] == [
+        "source_deleted"
+    ]
+    ledger = Ledger(out)
+    files, runs = ledger.files(), ledger.runs()
+    ledger.close()
+    assert sorted(Path(file.path).name for file in files) == [
+        "crawl.jsonl",
+        "empty.html",
+        "kept.txt",
+        "notes.txt",
+    ]
+    assert [file.records for file in files if file.path.endswith("crawl.jsonl")] == [
+        (0, 1, 2, 3, 4)
+    ]
+    assert runs[-1].deleted == 6
+
+
+@pytest.mark.parametrize("drop_duplicates", [False, True])
+def test_a_renamed_file_is_not_a_duplicate_of_its_deleted_self(
+    prefect_harness, dump_folder, tmp_path, drop_duplicates
+):
+    out = tmp_path / "out"
+    clean(out, dump_folder, run_id="before", drop_duplicates=drop_duplicates)
+    (dump_folder / "notes.txt").rename(dump_folder / "renamed.txt")
+
+    summary = clean(out, dump_folder, run_id="after", drop_duplicates=drop_duplicates)
+
+    assert (summary.report.deleted, summary.report.duplicates) == (1, 0)
+    assert [(source, run_id, dup_of) for source, _, _, run_id, dup_of in latest_records(out)] == [
+        ("renamed.txt", "after", None),
+        ("site/article.html", "before", None),
+    ]
+    assert "duplicate" not in {r["reason"] for r in parquet_rows(out / "rejects")}

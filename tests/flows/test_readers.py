@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import inspect
 import json
+import os
 import random
 import tracemalloc
 from io import BytesIO
@@ -14,6 +15,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+import flows.readers
 from flows.readers import DumpFile, RawPage, Reject, iter_pages, list_dumps
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
@@ -285,6 +287,17 @@ def test_garbage_between_warc_records_stops_with_broken_record(tmp_path):
     assert items[1].record == 1
 
 
+def test_garbage_between_warc_records_says_where_reading_stopped(tmp_path):
+    first = write_warc(tmp_path / "a.warc", article_records(1), compress=False).read_bytes()
+    rest = write_warc(tmp_path / "b.warc", article_records(2), compress=False).read_bytes()
+    path = tmp_path / "broken.warc"
+    path.write_bytes(first + b"this is not a warc header\r\n\r\n" + rest)
+
+    reject = read(path)[-1]
+
+    assert reject.detail.endswith(f"; reading stopped at record 1, byte {len(first)}")
+
+
 def test_warc_record_over_max_page_bytes_is_rejected_and_reading_goes_on(tmp_path):
     path = write_warc(
         tmp_path / "big.warc.gz",
@@ -401,6 +414,165 @@ def test_jsonl_line_over_max_page_bytes_is_skipped_to_its_end(tmp_path):
     assert (items[1].record, items[1].content) == (1, "after")
 
 
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        (r'{"url": "https://example.org/\ud800", "html": "<p>x</p>"}', "url"),
+        (r'{"text": "half a pair \ud83e here"}', "text"),
+        (r'{"content": "<p>half a pair \ud83e here</p>"}', "content"),
+        (r'{"html": "<p>x</p>", "tag": "\udc00"}', "tag"),
+        (r'{"html": "<p>x</p>", "meta": {"tags": ["ok", "\ud800"]}}', "meta"),
+        (r'{"html": "<p>x</p>", "\ud800": 1}', "\ud800"),
+    ],
+)
+def test_jsonl_line_with_a_lone_surrogate_is_rejected_alone(tmp_path, line, field):
+    """JSON can escape half a UTF-16 pair ("\\ud800"), which is no Unicode text: Parquet cannot
+    store it, so the line is rejected, and the reject's detail is itself writable."""
+    path = tmp_path / "items.jsonl"
+    path.write_text(f'{{"text": "before"}}\n{line}\n{{"text": "after"}}\n')
+
+    items = read(path)
+
+    assert reasons(items) == ["page", "invalid_unicode", "page"]
+    assert f"field {field!r}" in items[1].detail
+    assert items[1].detail.encode("utf-8")
+
+
+def test_jsonl_surrogate_pair_escapes_are_one_character(tmp_path):
+    path = tmp_path / "items.jsonl"
+    path.write_text(r'{"text": "a crab \ud83e\udd80", "tag": "\ud83e\udd80"}' + "\n")
+
+    page = only(read(path))
+
+    assert (page.content, page.extra) == ("a crab \U0001f980", {"tag": '"\U0001f980"'})
+
+
+def test_jsonl_lines_the_json_parser_cannot_hold_are_rejected_and_reading_goes_on(tmp_path):
+    lines = [
+        json.dumps({"text": "first"}),
+        '{"html": "<p>x</p>", "tree": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"html": "<p>x</p>", "id": ' + "7" * 5000 + "}",
+        '{"html": "<p>x</p>", "id": ' + "7" * 4000 + "}",
+        json.dumps({"text": "last"}),
+    ]
+    path = tmp_path / "items.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+
+    items = read(path)
+
+    assert [(item.record, reasons([item])[0]) for item in items] == [
+        (0, "page"),
+        (1, "json_too_deep"),
+        (2, "json_number_too_long"),
+        (3, "page"),
+        (4, "page"),
+    ]
+    assert "5000 digits" in items[2].detail
+    assert items[3].extra == {"id": "7" * 4000}
+
+
+def test_jsonl_nesting_the_parser_takes_but_the_extra_field_writer_cannot_is_too_deep(tmp_path):
+    """json.loads and json.dumps recurse alike: a line nested just as deep as the parser allows
+    here fails when its field is written back to JSON for `extra`, a few calls deeper."""
+    depth = deepest_parsable_nesting()
+    path = tmp_path / "items.jsonl"
+    path.write_text(
+        '{"html": "<p>x</p>", "tree": '
+        + "[" * depth
+        + "]" * depth
+        + "}\n"
+        + json.dumps({"text": "after"})
+        + "\n"
+    )
+
+    assert reasons(read(path)) == ["json_too_deep", "page"]
+
+
+def deepest_parsable_nesting() -> int:
+    """The deepest `[[...]]` json.loads takes at this point of the stack."""
+    depth = 1
+    while True:
+        try:
+            json.loads("[" * (depth + 1) + "]" * (depth + 1))
+        except RecursionError:
+            return depth
+        depth += 1
+
+
+# --- one bad record ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fragile_pages(monkeypatch):
+    """Pages whose content holds "fragile" make a per-record step of the reader crash."""
+    real = flows.readers._undo_double_encoding
+
+    def undo_or_crash(text: str) -> str | None:
+        if "fragile" in text:
+            raise RuntimeError("crashed on this page")
+        return real(text)
+
+    monkeypatch.setattr(flows.readers, "_undo_double_encoding", undo_or_crash)
+
+
+def test_a_crash_on_one_jsonl_line_is_a_reader_error_and_reading_goes_on(tmp_path, fragile_pages):
+    path = tmp_path / "items.jsonl"
+    path.write_text("".join(json.dumps({"text": word}) + "\n" for word in ("a", "fragile", "b")))
+
+    items = read(path)
+
+    assert reasons(items) == ["page", "reader_error", "page"]
+    assert (items[1].record, items[1].detail) == (1, "RuntimeError: crashed on this page")
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_crash_on_one_warc_record_is_a_reader_error_and_reading_goes_on(
+    tmp_path, fragile_pages, compress
+):
+    payloads = [html_page(f"<p>{word}</p>").encode() for word in ("a", "fragile", "b")]
+    path = write_warc(
+        tmp_path / "a.warc", [{"payload": payload} for payload in payloads], compress=compress
+    )
+
+    items = read(path)
+
+    assert reasons(items) == ["page", "reader_error", "page"]
+    assert (items[1].record, items[1].detail) == (1, "RuntimeError: crashed on this page")
+    assert items[2].url == "https://example.org/2"
+
+
+def test_a_crash_in_the_warc_framing_ends_the_file_and_says_where(tmp_path, monkeypatch):
+    """A failure between records (warcio parsing the next header) leaves no record boundary to
+    go on from: the rest of the file is one reject that says where reading stopped."""
+    first = write_warc(tmp_path / "a.warc", article_records(1), compress=False).read_bytes()
+    path = write_warc(tmp_path / "three.warc", article_records(3), compress=False)
+
+    class FailingOnTheSecondRecord(flows.readers.ArchiveIterator):
+        def __iter__(self):
+            for number, record in enumerate(super().__iter__()):
+                if number == 1:
+                    raise RuntimeError("no sense in this header")
+                yield record
+
+    monkeypatch.setattr(flows.readers, "ArchiveIterator", FailingOnTheSecondRecord)
+
+    items = read(path)
+
+    assert reasons(items) == ["page", "reader_error"]
+    assert items[1].detail == (
+        f"RuntimeError: no sense in this header; reading stopped at record 1, byte {len(first)}"
+    )
+
+
+def test_a_crash_on_a_single_page_file_is_a_reader_error(tmp_path, fragile_pages):
+    path = tmp_path / "page.html"
+    path.write_text(html_page("<p>fragile</p>"))
+
+    reject = only(read(path))
+
+    assert (reject.reason, reject.detail) == ("reader_error", "RuntimeError: crashed on this page")
+
+
 # --- formats detected from content ---------------------------------------------------------
 
 
@@ -488,6 +660,38 @@ def test_byte_order_mark_sets_the_charset(tmp_path, codec, expected):
     assert FRENCH in page.content
 
 
+@pytest.mark.parametrize(
+    "charset", ["undefined", "punycode", "unicode_escape", "raw_unicode_escape"]
+)
+def test_a_charset_label_naming_no_page_charset_is_ignored(tmp_path, charset):
+    """Python has codecs that no page is written in: "undefined" fails on every input, punycode
+    on most, the escape codecs turn a backslash and "u0041" into "A". The label is ignored as an
+    unknown one would be, and the page decoded from its bytes."""
+    payload = html_page(r"<p>Saved under C:\new\table\u0041 at the office.</p>").encode()
+    path = write_warc(
+        tmp_path / "odd.warc",
+        [
+            {"payload": payload, "content_type": f"text/html; charset={charset}"},
+            {"payload": html_page("<p>next</p>").encode()},
+        ],
+    )
+
+    items = read(path)
+
+    assert reasons(items) == ["page", "page"]
+    assert r"C:\new\table\u0041" in items[0].content
+    assert items[0].encoding == "utf-8"
+
+
+def test_a_meta_charset_naming_no_page_charset_is_ignored(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(html_page("<p>Plain words.</p>", '<meta charset="undefined">'))
+
+    page = only(read(path))
+
+    assert (page.encoding, "<p>Plain words.</p>" in page.content) == ("utf-8", True)
+
+
 def test_undeclared_windows_1251_page_is_detected(tmp_path):
     path = tmp_path / "ru.html"
     path.write_bytes(html_page(f"<p>{RUSSIAN}</p>").encode("cp1251"))
@@ -565,6 +769,25 @@ def test_corrupt_gzip_is_rejected(tmp_path):
     path.write_bytes(bytes(data))
 
     assert only(read(path)).reason == "corrupt_gzip"
+
+
+def test_a_cut_gzip_stream_says_at_which_record_and_byte_reading_stopped(tmp_path):
+    lines = [
+        json.dumps({"url": f"https://example.org/{n}", "text": f"page {n} " * 300}) + "\n"
+        for n in range(40)
+    ]
+    data = gzip.compress("".join(lines).encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+
+    *pages, reject = read(path)
+
+    assert reject.reason == "truncated_gzip"
+    assert 0 < reject.record == len(pages) < 40
+    read_bytes = len("".join(lines[: reject.record]).encode())
+    assert reject.detail.endswith(
+        f"; reading stopped at record {reject.record}, byte {read_bytes} of the gunzipped data"
+    )
 
 
 def test_page_over_max_page_bytes_is_rejected(tmp_path):
@@ -666,3 +889,69 @@ def test_missing_inputs_fail_fast(tmp_path):
         list_dumps([str(tmp_path / "nope")])
     with pytest.raises(FileNotFoundError, match="no files match"):
         list_dumps([str(tmp_path / "*.warc")])
+
+
+@pytest.fixture
+def linked_tree(tmp_path):
+    """dumps/ with a file, a subfolder, and symlinks to a folder outside it and to a file."""
+    outside = tmp_path / "outside"
+    (outside / "deeper").mkdir(parents=True)
+    (outside / "secret.html").write_text("x")
+    (outside / "deeper" / "more.html").write_text("x")
+    dumps = tmp_path / "dumps"
+    (dumps / "sub").mkdir(parents=True)
+    (dumps / "a.html").write_text("x")
+    (dumps / "sub" / "b.html").write_text("x")
+    (dumps / "elsewhere").symlink_to(outside)
+    (dumps / "sub" / "up").symlink_to(outside)
+    return dumps
+
+
+@pytest.mark.parametrize("pattern", ["", "**", "**/*.html", "*", "*/*.html", "*/*", "**/*"])
+def test_symlinked_folders_are_not_descended_by_folders_or_globs(linked_tree, pattern):
+    spec = linked_tree / pattern if pattern else linked_tree
+
+    dumps = list_dumps([str(spec)])
+
+    expected = ["sub/b.html"] if pattern.startswith("*/") else ["a.html", "sub/b.html"]
+    assert [dump.source for dump in dumps] == expected
+
+
+@pytest.mark.parametrize("pattern", ["", "*.html", "**"])
+def test_a_folder_named_in_an_input_is_read_even_through_a_symlink(linked_tree, pattern):
+    spec = linked_tree / "elsewhere" / pattern if pattern else linked_tree / "elsewhere"
+
+    dumps = list_dumps([str(spec)])
+
+    expected = ["secret.html"] if pattern == "*.html" else ["deeper/more.html", "secret.html"]
+    assert [dump.source for dump in dumps] == expected
+
+
+@pytest.mark.parametrize("pattern", ["", "*.html", "**"])
+def test_symlinked_and_dangling_files_are_listed_by_folders_and_globs(linked_tree, pattern):
+    (linked_tree / "link.html").symlink_to(linked_tree.parent / "outside" / "secret.html")
+    (linked_tree / "dangling.html").symlink_to("missing.html")
+    spec = linked_tree / pattern if pattern else linked_tree
+
+    dumps = list_dumps([str(spec)])
+
+    by_source = {dump.source: dump for dump in dumps}
+    assert reasons(list(iter_pages(by_source["link.html"]))) == ["page"]
+    assert reasons(list(iter_pages(by_source["dangling.html"]))) == ["unreadable_file"]
+
+
+def test_one_real_file_reached_by_two_inputs_or_two_links_is_one_input(tmp_path):
+    dumps, other = tmp_path / "dumps", tmp_path / "other"
+    dumps.mkdir()
+    other.mkdir()
+    (dumps / "a.html").write_text("x")
+    (dumps / "b-link.html").symlink_to("a.html")
+    (dumps / "c-link.html").symlink_to(dumps / "a.html")
+    (other / "0-link.html").symlink_to(dumps / "a.html")
+
+    listed = list_dumps([str(dumps), str(other), str(dumps / "*.html"), str(other / "*")])
+
+    assert [(dump.source, dump.key) for dump in listed] == [
+        ("a.html", os.path.realpath(dumps / "a.html"))
+    ]
+    assert [dump.source for dump in list_dumps([str(other), str(dumps)])] == ["0-link.html"]

@@ -15,16 +15,20 @@ from flows.records import (
     RECORD_SCHEMA,
     REJECT_SCHEMA,
     SCHEMA_VERSION,
+    UNKNOWN_INPUT,
     PartWriter,
     doc_id,
+    legacy_doc_id,
     page_reject_row,
     reader_reject_row,
     record_row,
     upgrade_record_row,
+    upgrade_reject_row,
 )
 
 NOW = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
-STAMP = {"run_id": "r1", "processed_at": NOW}
+INPUT = "/data/dumps/site/a.jsonl"
+STAMP = {"input_key": INPUT, "run_id": "r1", "processed_at": NOW}
 
 
 def page(record: int = 0, **overrides) -> RawPage:
@@ -71,6 +75,7 @@ def test_record_schema_is_exactly_declared():
     expected = [
         ("doc_id", string, required),
         ("source", string, required),
+        ("input", string, required),
         ("record", pa.int32(), required),
         ("url", string, True),
         ("source_url", string, True),
@@ -106,7 +111,9 @@ def test_record_schema_is_exactly_declared():
 
 def test_reject_schema_is_exactly_declared():
     expected = [
+        ("doc_id", pa.string(), False),
         ("source", pa.string(), False),
+        ("input", pa.string(), False),
         ("record", pa.int32(), False),
         ("format", pa.string(), True),
         ("url", pa.string(), True),
@@ -120,15 +127,25 @@ def test_reject_schema_is_exactly_declared():
 
 
 def test_doc_id_is_stable_and_distinguishes_records():
-    assert doc_id("a/b.warc", 3) == hashlib.sha1(b"a/b.warc\x003").hexdigest()[:16]
-    assert doc_id("a/b.warc", 3) == doc_id("a/b.warc", 3)
-    assert len({doc_id("a/b.warc", 3), doc_id("a/b.warc", 4), doc_id("a/c.warc", 3)}) == 3
+    assert doc_id("/in/a/b.warc", 3) == hashlib.sha1(b"/in/a/b.warc\x003").hexdigest()[:16]
+    assert doc_id("/in/a/b.warc", 3) == doc_id("/in/a/b.warc", 3)
+    ids = {doc_id("/in/a/b.warc", 3), doc_id("/in/a/b.warc", 4), doc_id("/in/a/c.warc", 3)}
+    assert len(ids) == 3
+
+
+def test_a_pages_identity_is_its_file_not_its_path_relative_to_the_input_root():
+    """site-a/page.txt and site-b/page.txt both have source "page.txt"."""
+    a = record_row(page(source="page.txt"), cleaned(), **(STAMP | {"input_key": "/a/page.txt"}))
+    b = record_row(page(source="page.txt"), cleaned(), **(STAMP | {"input_key": "/b/page.txt"}))
+    assert (a["source"], a["input"]) == ("page.txt", "/a/page.txt")
+    assert a["doc_id"] == doc_id("/a/page.txt", 0) != b["doc_id"] == doc_id("/b/page.txt", 0)
+    assert legacy_doc_id("page.txt", 0) == hashlib.sha1(b"page.txt\x000").hexdigest()[:16]
 
 
 def test_record_row_takes_meta_from_cleaner_and_keeps_fetch_time_apart():
     row = record_row(page(), cleaned("Body text", title="T", author="A", language="en"), **STAMP)
     assert row.keys() == set(RECORD_SCHEMA.names)
-    assert row["doc_id"] == doc_id("site/a.jsonl", 0)
+    assert (row["doc_id"], row["input"]) == (doc_id(INPUT, 0), INPUT)
     assert (row["title"], row["author"], row["language"]) == ("T", "A", "en")
     assert row["published"] is None
     assert row["fetched"] == "2024-04-30T10:00:00Z"
@@ -176,19 +193,37 @@ def test_word_count_counts_the_clean_texts_words():
     assert record_row(page(), cleaned("Two words, then three more."), **STAMP)["word_count"] == 5
 
 
-def test_version_1_rows_are_upgraded_to_the_current_schema():
+def test_version_1_and_2_rows_are_upgraded_to_the_current_schema():
+    """Before version 3 a row had no `input` and a doc_id of its relative path: until the OUT
+    is migrated (flows.migration) it keeps that doc_id and an unknown input."""
     current = record_row(page(), cleaned("Body text here", published="2024-03-12"), **STAMP)
+    untied = current | {"doc_id": legacy_doc_id("site/a.jsonl", 0), "input": UNKNOWN_INPUT}
+    version_2 = {k: v for k, v in untied.items() if k != "input"} | {"schema_version": 2}
     dropped = ("source_url", "word_count", "dup_of", "dup_score")
-    old = {k: v for k, v in current.items() if k not in dropped}
-    old |= {"published": "2024-03-12", "schema_version": 1}
-    assert upgrade_record_row(old) == current
+    version_1 = {k: v for k, v in version_2.items() if k not in dropped}
+    version_1 |= {"published": "2024-03-12", "schema_version": 1}
+    assert upgrade_record_row(version_2) == untied
+    assert upgrade_record_row(version_1) == untied
     assert upgrade_record_row(current) is current
+
+
+def test_version_2_rejects_get_their_old_doc_id_and_an_unknown_input():
+    current = reader_reject_row(Reject("x.bin", 2, "binary_content", "NUL bytes"), **STAMP)
+    version_2 = {k: v for k, v in current.items() if k not in ("doc_id", "input")}
+    version_2["schema_version"] = 2
+    assert upgrade_reject_row(version_2) == current | {
+        "doc_id": legacy_doc_id("x.bin", 2),
+        "input": UNKNOWN_INPUT,
+    }
+    assert upgrade_reject_row(current) is current
 
 
 def test_reject_rows_cover_reader_and_page_rejects():
     from_reader = reader_reject_row(Reject("x.bin", 0, "binary_content", "NUL bytes"), **STAMP)
     from_page = page_reject_row(page(2), reason="no_main_content", detail="empty", **STAMP)
     assert from_reader.keys() == from_page.keys() == set(REJECT_SCHEMA.names)
+    assert (from_reader["doc_id"], from_reader["input"]) == (doc_id(INPUT, 0), INPUT)
+    assert from_page["doc_id"] == doc_id(INPUT, 2)
     assert (from_reader["reason"], from_reader["format"], from_reader["url"]) == (
         "binary_content",
         None,
@@ -389,3 +424,25 @@ def test_stale_temporary_parts_of_the_near_dup_index_are_removed(tmp_path):
 
     assert remove_stale_parts(tmp_path) == 1
     assert not stale.exists() and finished.exists()
+
+
+def test_a_part_is_replaced_under_its_own_name_only_once_complete(tmp_path):
+    from flows.storage import location
+
+    with PartWriter(tmp_path, RECORD_SCHEMA, run_id="r1", batch_no=0) as writer:
+        for row in record_rows(3):
+            writer.write(row)
+    part = writer.path
+
+    with (
+        pytest.raises(RuntimeError, match="killed"),
+        PartWriter.replacing(part, location(tmp_path), RECORD_SCHEMA) as replacement,
+    ):
+        replacement.write(record_rows(1)[0])
+        assert pq.read_metadata(part).num_rows == 3  # readers still see the old part
+        raise RuntimeError("killed")
+    assert pq.read_metadata(part).num_rows == 3 and parquet_files(tmp_path) == [Path(part).name]
+
+    with PartWriter.replacing(part, location(tmp_path), RECORD_SCHEMA) as replacement:
+        replacement.write(record_rows(1)[0])
+    assert pq.read_metadata(part).num_rows == 1 and parquet_files(tmp_path) == [Path(part).name]

@@ -203,3 +203,27 @@ def test_bad_arguments_are_refused(tmp_path):
         write_report(tmp_path, tmp_path / "report.html", samples=-1)
     with pytest.raises(FileNotFoundError):
         write_report(tmp_path / "missing", tmp_path / "report.html")
+
+
+def test_pages_whose_input_is_gone_count_as_deleted_not_as_rejects(tmp_path):
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    text_dump(folder, "river.txt", ARTICLE)
+    text_dump(folder, "orchestra.txt", OTHER)
+    first = run_batch(list_dumps([str(folder)]), out, run_id="r1", batch_no=0, max_page_bytes=10**6)
+    (folder / "orchestra.txt").write_text("")
+    previous = {version.path: (0, 1) for version in first.fingerprints}  # as if it had 2 pages
+    run_batch(
+        list_dumps([str(folder)]),
+        out,
+        run_id="r2",
+        batch_no=0,
+        max_page_bytes=10**6,
+        previous_records=previous,
+    )
+
+    facts = write_report(str(out), tmp_path / "report.html")
+
+    assert (facts.records, facts.rejects, facts.deleted) == (1, 1, 2)
+    assert facts.rejects_by_reason == {"empty_file": 1}
+    assert fact((tmp_path / "report.html").read_text(), "deleted") == "2"

@@ -1,6 +1,11 @@
+import contextlib
 import subprocess
 import sys
+import textwrap
+import time
+from pathlib import Path
 
+import psutil
 import pytest
 
 from flows.server import (
@@ -11,6 +16,8 @@ from flows.server import (
     free_port,
     seed_database,
 )
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_server_that_exits_at_start_is_reported_with_its_exit_code():
@@ -29,6 +36,47 @@ def test_a_server_that_never_answers_is_stopped_after_the_timeout():
     finally:
         _stop(server)
     assert server.returncode is not None
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel kills it (Linux)")
+def test_a_server_is_killed_with_the_winnow_that_started_it():
+    """A SIGKILL or an OOM kill gives winnow no chance to stop its server."""
+    winnow = textwrap.dedent(
+        """
+        import sys, time
+        from flows.server import start_server
+
+        server = start_server([sys.executable, "-c", "import time; time.sleep(60)"], sys.stderr)
+        print(server.pid, flush=True)
+        time.sleep(60)
+        """
+    )
+    starter = subprocess.Popen(
+        [sys.executable, "-c", winnow], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    with starter:
+        server = psutil.Process(int(starter.stdout.readline()))
+        try:
+            assert server.is_running()
+            starter.kill()
+            starter.wait()
+            assert _ends_within(server, seconds=5)
+        finally:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                server.kill()
+
+
+def _ends_within(process: psutil.Process, seconds: float) -> bool:
+    """Whether `process` ends (a zombie, awaiting its new parent, has ended) in time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if process.status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.fixture

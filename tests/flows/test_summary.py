@@ -3,6 +3,7 @@ from dataclasses import replace
 
 from flows.batch import BatchReport
 from flows.compact import CompactReport
+from flows.migration import MigrationReport, migration_line
 from flows.summary import (
     RunSummary,
     batch_line,
@@ -82,3 +83,36 @@ def test_one_line_summary_of_a_run_that_compacted_its_output():
     assert format_summary(compacted).endswith("2 parts, 1100 rows (latest version of each page)")
     assert "40 parts, 1200 rows" in summary_markdown(compacted, ["in"])
     assert "compacted" not in summary_line(SUMMARY)
+
+
+def test_deleted_records_are_counted_apart_from_the_inputs():
+    deleted = replace(SUMMARY, report=replace(REPORT, deleted=4))
+    assert "inputs 12 = records 9 + rejects 3; deleted 4 (no longer in the inputs)" in (
+        format_summary(deleted)
+    )
+    assert "deleted 4" in summary_line(deleted)
+    assert "| deleted (no longer in the inputs) | 4 |" in summary_markdown(deleted, ["in"])
+    assert "deleted" not in summary_line(SUMMARY)
+
+
+def test_a_migration_is_reported_with_what_could_not_be_tied_to_a_file():
+    migration = MigrationReport(
+        parts=6,
+        rows=120,
+        untied_pages=2,
+        untied_sources=("page.txt",),
+        tombstoned_untied=True,
+        stale_pages=5,
+        forgotten_files=2,
+    )
+    migrated = replace(SUMMARY, migrated=migration)
+
+    line = summary_line(migrated)
+
+    assert "migrated to schema 3: 6 parts, 120 rows; 2 pages not tied to a single input" in line
+    assert "(sources: page.txt) tombstoned; the next run that lists their files cleans" in line
+    assert "2 files that shared a source to be cleaned again" in line
+    assert "5 records no longer in their files tombstoned" in line
+    assert migration_line(migration) in format_summary(migrated)
+    assert migration_line(migration) in summary_markdown(migrated, ["in"])
+    assert "migrated" not in summary_line(SUMMARY)

@@ -49,6 +49,16 @@ CASES = {
         page(NAMES, '<meta charset="no-such-charset">').encode(),
         ["Müller", "café"],
     ),
+    # Labels naming Python codecs that decode no page are ignored like a bogus one: the cp1252
+    # page is detected, the ASCII one (character references) read as UTF-8.
+    "meta-undefined-label.html": (
+        page(NAMES_1252, '<meta charset="undefined">').encode("cp1252"),
+        ["Müller", "café", "“heute”", "€"],
+    ),
+    "meta-punycode-label.html": (
+        page(NAMES, '<meta charset="punycode">').encode("ascii", "xmlcharrefreplace"),
+        ["Müller", "café", "Dvořák"],
+    ),
     "invalid-utf8-middle.html": (stray_byte_in_the_middle(), ["Müller", "café", "Dvořák"]),
     "nul-bytes.html": (page(NAMES).encode().replace(b"<h1>", b"<h1>\x00\x00"), "binary_content"),
     "mojibake.html": (

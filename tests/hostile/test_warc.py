@@ -11,8 +11,14 @@ from hostile_corpus import article
 PAGE = article().encode()
 
 
-def http(body: bytes, *headers: str, status: str = "200 OK", media: str = "text/html") -> bytes:
-    lines = [f"HTTP/1.1 {status}", f"Content-Type: {media}; charset=utf-8", *headers]
+def http(
+    body: bytes,
+    *headers: str,
+    status: str = "200 OK",
+    media: str = "text/html",
+    charset: str = "utf-8",
+) -> bytes:
+    lines = [f"HTTP/1.1 {status}", f"Content-Type: {media}; charset={charset}", *headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
@@ -123,10 +129,40 @@ def test_a_corrupt_record_in_the_middle_keeps_the_records_before_it(
     assert run_hostile().by_source() == {name: ["record", "record", expected]}
 
 
+UNUSABLE_CHARSETS = ("undefined", "punycode")
+"""HTTP charsets naming Python codecs that decode no page: "undefined" fails on every input,
+punycode on an HTML page."""
+
+
+def unusable_charsets_warc() -> bytes:
+    """A good page, then each page labelled with an unusable charset followed by a good one."""
+    records = [good(0)]
+    for number, charset in enumerate(UNUSABLE_CHARSETS):
+        records += [warc_record(http(PAGE, charset=charset), 2 * number + 1), good(2 * number + 2)]
+    return b"".join(records)
+
+
+def test_a_charset_that_names_no_usable_codec_is_ignored_and_reading_goes_on(tmp_path, run_hostile):
+    write(tmp_path, "charsets.warc", unusable_charsets_warc())
+    outcome = run_hostile()
+    assert outcome.by_source() == {"charsets.warc": ["record"] * (1 + 2 * len(UNUSABLE_CHARSETS))}
+
+
 def test_a_record_cut_short_at_the_end_is_a_broken_record(tmp_path, run_hostile):
     data = good(0) + good(1)
     write(tmp_path, "cut.warc", data[: len(data) - 200])
     assert run_hostile().by_source() == {"cut.warc": ["record", "broken_warc_record"]}
+
+
+MAX_JSONL_LINE_BYTES = 250_000
+"""The page limit of the broken JSONL lines test: above its 200 kB deeply nested line."""
+TOO_DEEP = b'{"html": "<p>x</p>", "tree": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+NUMBER_TOO_LONG = b'{"html": "<p>x</p>", "id": ' + b"7" * 5000 + b"}"
+LONE_SURROGATES = (
+    b'{"url": "https://example.org/c", "text": "half a pair \\ud83e here"}',
+    b'{"url": "https://example.org/\\ud800", "html": "<p>x</p>"}',
+    b'{"html": "<p>x</p>", "tag": "\\udc00"}',
+)
 
 
 def test_broken_jsonl_lines_are_each_one_specific_reject(tmp_path, run_hostile):
@@ -145,11 +181,14 @@ def test_broken_jsonl_lines_are_each_one_specific_reject(tmp_path, run_hostile):
         b"",  # blank line: skipped, but counted in the line numbers
         b"\x00\x00\x00\x00",
         page.encode() + b"\r",  # CRLF line ending
-        b'{"text": "' + b"x" * 3000 + b'"}',  # over max_page_bytes
+        b'{"text": "' + b"x" * MAX_JSONL_LINE_BYTES + b'"}',  # over max_page_bytes
+        TOO_DEEP,
+        NUMBER_TOO_LONG,
+        *LONE_SURROGATES,
         page.encode(),  # last line without a newline
     ]
     write(tmp_path, "crawl.jsonl", b"\n".join(lines))
-    outcome = run_hostile(max_page_bytes=2500)
+    outcome = run_hostile(max_page_bytes=MAX_JSONL_LINE_BYTES)
     assert outcome.by_source() == {
         "crawl.jsonl": [
             "record",
@@ -165,7 +204,12 @@ def test_broken_jsonl_lines_are_each_one_specific_reject(tmp_path, run_hostile):
             "invalid_json",
             "record",
             "page_too_large",
+            "json_too_deep",
+            "json_number_too_long",
+            "invalid_unicode",
+            "invalid_unicode",
+            "invalid_unicode",
             "record",
         ]
     }
-    assert sorted(r["record"] for r in outcome.records) == [0, 12, 14]
+    assert sorted(r["record"] for r in outcome.records) == [0, 12, 19]
