@@ -10,7 +10,16 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
 BlockKind = Literal[
-    "paragraph", "heading", "list_item", "quote", "table", "code", "line", "link", "aside"
+    "paragraph",
+    "heading",
+    "list_item",
+    "quote",
+    "table",
+    "code",
+    "line",
+    "link",
+    "aside",
+    "comment",
 ]
 MetaField = Literal["title", "author", "published", "site"]
 Origin = Literal["html", "text"]

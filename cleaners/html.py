@@ -196,8 +196,9 @@ def visible_lines(element: etree._Element) -> tuple[Block, ...]:
     """The element's text with a line break at every block element, as a browser renders it
     (scripts, styles, forms' controls and hidden elements left out), one block per line.
 
-    A line that stands mostly inside an element that trafilatura removes as a whole (an
-    `<aside>`, `<nav>` or `<footer>`, a comment section) is an "aside"; one more than
+    A line that stands mostly inside a comment section is a "comment"; one that stands mostly
+    inside another element that trafilatura removes as a whole (an `<aside>`, `<nav>` or
+    `<footer>`) an "aside"; one more than
     `LINK_MAX_SHARE` of whose text is link text a "link"; any other line that stands mostly
     inside a list item a "list_item"; the rest are "line"s.
     """
@@ -209,24 +210,25 @@ def visible_lines(element: etree._Element) -> tuple[Block, ...]:
 LINK_MAX_SHARE = 0.2
 """jusText's link-density cut: above it, a block is navigation or a teaser, not text."""
 _LINK_OPEN, _LINK_CLOSE, _ITEM_OPEN, _ITEM_CLOSE = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
-_ASIDE_OPEN, _ASIDE_CLOSE = "\ufdd4", "\ufdd5"
-"""Where `<a>`, `<li>` and aside elements (`_ASIDE_TAGS`, comment sections) start and end in
+_ASIDE_OPEN, _ASIDE_CLOSE, _COMMENTS_OPEN, _COMMENTS_CLOSE = "\ufdd4", "\ufdd5", "\ufdd6", "\ufdd7"
+"""Where `<a>`, `<li>`, aside elements (`_ASIDE_TAGS`) and comment sections start and end in
 the rendered text: Unicode noncharacters, kept for internal use by the standard and taken out
 of every page before parsing."""
-_MARKER = re.compile("([\ufdd0-\ufdd5])")
+_MARKER = re.compile("([\ufdd0-\ufdd7])")
 
 
 def _lines(rendered: str) -> tuple[Block, ...]:
     """Blocks from `_render`'s text, each line's runs of whitespace made one space, with the
     kind its share of aside, link and list-item text gives it (`visible_lines`)."""
     blocks: list[Block] = []
-    links = items = asides = 0  # <a>, <li> and aside elements open where the line starts
+    # <a>, <li>, aside elements and comment sections open where the line starts
+    links = items = asides = comments = 0
     for raw in raw_lines(rendered):
-        if not (links or items or asides or _MARKER.search(raw)):
+        if not (links or items or asides or comments or _MARKER.search(raw)):
             if text := squash(raw):
                 blocks.append(Block(len(blocks), text, "line"))
             continue
-        chars = link_chars = item_chars = aside_chars = 0
+        chars = link_chars = item_chars = aside_chars = comment_chars = 0
         for piece in _MARKER.split(raw):
             if piece in (_LINK_OPEN, _LINK_CLOSE):
                 links = links + 1 if piece == _LINK_OPEN else max(links - 1, 0)
@@ -234,16 +236,21 @@ def _lines(rendered: str) -> tuple[Block, ...]:
                 items = items + 1 if piece == _ITEM_OPEN else max(items - 1, 0)
             elif piece in (_ASIDE_OPEN, _ASIDE_CLOSE):
                 asides = asides + 1 if piece == _ASIDE_OPEN else max(asides - 1, 0)
+            elif piece in (_COMMENTS_OPEN, _COMMENTS_CLOSE):
+                comments = comments + 1 if piece == _COMMENTS_OPEN else max(comments - 1, 0)
             elif count := len("".join(piece.split())):
                 chars += count
                 link_chars += count if links else 0
                 item_chars += count if items else 0
                 aside_chars += count if asides else 0
+                comment_chars += count if comments else 0
         if not chars:
             continue
         text = squash(_MARKER.sub("", raw))
-        if 2 * aside_chars > chars:
-            kind: BlockKind = "aside"
+        if 2 * comment_chars > chars:
+            kind: BlockKind = "comment"
+        elif 2 * aside_chars > chars:
+            kind = "aside"
         elif link_chars > LINK_MAX_SHARE * chars:
             kind = "link"
         elif 2 * item_chars > chars:
@@ -262,12 +269,17 @@ def _render(element: etree._Element, parts: list[str]) -> None:
             parts.append("\n")
         elif tag in _CELL_TAGS:
             parts.append(" ")
-        aside = tag in _ASIDE_TAGS or (tag in _COMMENT_CONTAINERS and _is_comments(element))
-        parts.append(_ASIDE_OPEN if aside else _OPENING.get(tag, ""))
+        if tag in _COMMENT_CONTAINERS and _is_comments(element):
+            opening, closing = _COMMENTS_OPEN, _COMMENTS_CLOSE
+        elif tag in _ASIDE_TAGS:
+            opening, closing = _ASIDE_OPEN, _ASIDE_CLOSE
+        else:
+            opening, closing = _OPENING.get(tag, ""), _CLOSING.get(tag, "")
+        parts.append(opening)
         parts.append(element.text or "")
         for child in element:
             _render(child, parts)
-        parts.append(_ASIDE_CLOSE if aside else _CLOSING.get(tag, ""))
+        parts.append(closing)
         if block:
             parts.append("\n")
     parts.append(element.tail or "")

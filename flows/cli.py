@@ -43,7 +43,7 @@ from flows.config import (
     CleanParams,
     describe_errors,
 )
-from flows.lock import OutputBusy, exclusive_output
+from flows.lock import LOCK_NAME, OutputBusy, exclusive_output
 from flows.records import RECORDS_DIR, remove_stale_parts
 from flows.state_files import UnsafeStateFile, open_state_file, refuse_unsafe_state_file
 from flows.storage import location
@@ -488,12 +488,19 @@ def _clean(args: argparse.Namespace) -> int:
 def _check_output_free(out: str) -> None:
     """Fail before Prefect starts if another run holds OUT (the flow itself takes the lock),
     or if a state file of OUT is a symbolic link (`UnsafeStateFile`)."""
+    state = location(out).state_dir()
+    with exclusive_output(state, holder="winnow clean (checking)"):
+        _refuse_unsafe_state_files(out)
+
+
+def _refuse_unsafe_state_files(out: str) -> None:
+    """`UnsafeStateFile` if the lock, the ledger or the server log of OUT is a symbolic link or
+    no regular file: `winnow serve` checks before its server starts, not at its first run."""
     from flows.ledger import LEDGER_NAME
 
     state = location(out).state_dir()
-    with exclusive_output(state, holder="winnow clean (checking)"):
-        refuse_unsafe_state_file(state / LEDGER_NAME)
-        refuse_unsafe_state_file(state / SERVER_LOG_NAME)
+    for name in (LOCK_NAME, LEDGER_NAME, SERVER_LOG_NAME):
+        refuse_unsafe_state_file(state / name)
 
 
 ONE_OFF_SERVER_ENV_DEFAULTS = {
@@ -628,8 +635,12 @@ def _serve(args: argparse.Namespace) -> int:
         return EXIT_BAD_CONFIG
     try:
         params = _params(args)
+        _refuse_unsafe_state_files(params.out)
     except ValidationError as exc:
         print_error(f"winnow serve: error: {describe_errors(exc, OPTION_NAMES)}")
+        return EXIT_BAD_CONFIG
+    except UnsafeStateFile as exc:
+        print_error(f"winnow serve: error: {exc}")
         return EXIT_BAD_CONFIG
     if problem := _check_dask(params.dask_address):
         print_error(f"winnow serve: error: {problem}")

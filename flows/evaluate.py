@@ -10,6 +10,8 @@ Dataset formats, detected from the folder (see ../shared/devdata/README.md):
   reference, or a non-empty output for an empty reference, scores 0.0 on all three (neither
   printing nothing nor printing anything where there is nothing to find earns credit).
   The ``with``/``without`` snippets are reported too: case-insensitive substring tests.
+  A folder may also label text that must not be in the output (the ``dragnet-dev`` layout adds
+  ``comments``, the page's comment thread, "" on a page without one); it is scored as leak.
 - ``trafilatura-eval``: ``evaldata.json`` (``[{file, url, with, without}]``) and ``html/<file>``.
   No page types. Scored on snippets: case-sensitive substring tests; counts pooled over all
   pages: a found ``with`` is TP, a missing one FN, a found ``without`` FP;
@@ -18,6 +20,14 @@ Dataset formats, detected from the folder (see ../shared/devdata/README.md):
 Snippet tests compare whitespace-normalised text (runs of whitespace become one space), so a
 snippet that spans a line or paragraph break of the output still matches. A ratio whose
 denominator is zero follows the word rule: 1.0 when the other side is empty too, else 0.0.
+
+Leak, for each kind of negative text a folder labels (`NEGATIVE_KINDS`): the share of the
+negative text's 4-token shingles (lowercase ``\\w+`` tokens, as a set) that occur in the
+output, leaving out the shingles that also occur in the main text, since an output that keeps
+the article is not leaking when it repeats a sentence the comments quote. A page has no leak
+(rather than 0.0) when no shingle is left: no negative text, or too little of it (under 4
+tokens), or all of it shared with the main text. Groups report the mean over the pages that
+have one, and how many those are. Lower is better.
 
 Systems, all run on the same pages in the same run:
 
@@ -99,7 +109,12 @@ JUSTEXT_STOPLISTS = {
 """`guess_language` codes -> jusText stop-list names; anything else gets English."""
 JUSTEXT_FALLBACK = "English"
 
+NEGATIVE_KINDS = {"comments": "comment"}
+"""Ground-truth fields that hold text a good output leaves out -> its name in the tables.
+A field another folder adds later (say "related") needs only an entry here."""
+
 _TOKEN = re.compile(r"\w+")
+SHINGLE_TOKENS = 4
 PROGRESS_STEPS = 10  # progress lines per run
 MAX_ERROR_CHARS = 500
 
@@ -121,6 +136,7 @@ class LabelledPage:
     reference: str | None  # the full main text; None for snippet-only datasets
     with_snippets: tuple[str, ...]
     without_snippets: tuple[str, ...]
+    negative: dict[str, str]  # kind (a `NEGATIVE_KINDS` key) -> its text, for labelled kinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +149,11 @@ class Dataset:
     @property
     def page_types(self) -> tuple[str, ...]:
         return tuple(sorted({p.page_type for p in self.pages if p.page_type is not None}))
+
+    @property
+    def negative_kinds(self) -> tuple[str, ...]:
+        """The kinds of negative text the labels carry, on any page ("" counts: no thread)."""
+        return tuple(sorted({kind for page in self.pages for kind in page.negative}))
 
 
 def detect_format(folder: Path) -> str:
@@ -193,6 +214,7 @@ def _load_wcxb(root: Path) -> Iterator[LabelledPage]:
         if not isinstance(item, dict):
             raise DatasetError(f"{where}: expected an object")
         text_path = root / "text" / f"{page_id}.txt"
+        negative = {kind: _field(item, kind, str, where, optional=True) for kind in NEGATIVE_KINDS}
         yield LabelledPage(
             id=page_id,
             page_type=_field(item, "page_type", str, where),
@@ -202,6 +224,7 @@ def _load_wcxb(root: Path) -> Iterator[LabelledPage]:
             reference=_field(item, "main_content", str, where),
             with_snippets=tuple(_field(item, "with", list, where)),
             without_snippets=tuple(_field(item, "without", list, where)),
+            negative={kind: text for kind, text in negative.items() if text is not None},
         )
 
 
@@ -224,6 +247,7 @@ def _load_snippets(root: Path) -> Iterator[LabelledPage]:
             reference=None,
             with_snippets=tuple(_field(item, "with", list, where)),
             without_snippets=tuple(_field(item, "without", list, where)),
+            negative={},
         )
 
 
@@ -255,6 +279,25 @@ def word_scores(output: str, reference: str) -> Scores:
     precision, recall = overlap / got.total(), overlap / want.total()
     f1 = 2 * precision * recall / (precision + recall) if overlap else 0.0
     return Scores(precision, recall, f1)
+
+
+def shingles(text: str) -> set[tuple[str, ...]]:
+    """The runs of `SHINGLE_TOKENS` consecutive lowercase `\\w+` tokens: word order counts,
+    so a comment's common words scattered through the article do not match."""
+    tokens = _TOKEN.findall(text.lower())
+    return {
+        tuple(tokens[start : start + SHINGLE_TOKENS])
+        for start in range(len(tokens) - SHINGLE_TOKENS + 1)
+    }
+
+
+def leak(output: str, negative: str, main: str) -> float | None:
+    """Share of the negative text's shingles not in the main text that the output holds;
+    None when there are none to find, so that such a page neither helps nor hurts a mean."""
+    to_find = shingles(negative) - shingles(main)
+    if not to_find:
+        return None
+    return len(to_find & shingles(output)) / len(to_find)
 
 
 def normalise_space(text: str) -> str:
@@ -373,6 +416,7 @@ class SystemPage:
     snippets: SnippetCounts
     empty: bool
     error: str | None  # "ExceptionType: message" when the system raised (output counted empty)
+    leaks: dict[str, float | None]  # kind -> `leak`, for each kind the page's labels carry
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +458,10 @@ def evaluate_page(page: LabelledPage, *, mode: Mode, case_sensitive_snippets: bo
             ),
             empty=not output.strip(),
             error=error,
+            leaks={
+                kind: leak(output, text, page.reference or "")
+                for kind, text in page.negative.items()
+            },
         )
     return PageResult(
         id=page.id,
@@ -503,6 +551,14 @@ def run_eval(
 
 
 @dataclass(frozen=True, slots=True)
+class LeakMean:
+    """One kind of leak over a group: the mean over the pages that have one (None if none)."""
+
+    mean: float | None
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
 class GroupMetrics:
     """One system on one group of pages (a page type or all)."""
 
@@ -511,6 +567,7 @@ class GroupMetrics:
     snippets: SnippetCounts  # pooled
     empty_outputs: int
     crashes: int
+    leaks: dict[str, LeakMean]  # for each kind that any page of the group is labelled with
 
     @property
     def primary(self) -> Scores:
@@ -533,7 +590,13 @@ def group_metrics(results: Sequence[PageResult], system: str) -> GroupMetrics:
         snippets=sum((run.snippets for run in runs), SnippetCounts()),
         empty_outputs=sum(run.empty for run in runs),
         crashes=sum(run.error is not None for run in runs),
+        leaks={kind: _leak_mean(runs, kind) for kind in sorted({k for r in runs for k in r.leaks})},
     )
+
+
+def _leak_mean(runs: Sequence[SystemPage], kind: str) -> LeakMean:
+    values = [value for run in runs if (value := run.leaks.get(kind)) is not None]
+    return LeakMean(mean=statistics.fmean(values) if values else None, pages=len(values))
 
 
 def metrics(run: EvalRun) -> dict[str, dict[str, GroupMetrics]]:
@@ -578,11 +641,38 @@ def _snippets_json(counts: SnippetCounts) -> dict[str, int]:
     }
 
 
+def _leaks_json(leaks: dict[str, float | None]) -> dict[str, Any]:
+    """A "leak" entry (kind -> share, null when the page has none) when any kind is labelled;
+    nothing at all for a folder without negative labels, whose report stays as it was."""
+    if not leaks:
+        return {}
+    return {"leak": {kind: None if v is None else round(v, 4) for kind, v in leaks.items()}}
+
+
+def _leak_means_json(leaks: dict[str, LeakMean]) -> dict[str, Any]:
+    if not leaks:
+        return {}
+    return {
+        "leak": {
+            kind: {"mean": None if m.mean is None else round(m.mean, 4), "pages": m.pages}
+            for kind, m in leaks.items()
+        }
+    }
+
+
 def report(run: EvalRun) -> dict[str, Any]:
     """The JSON report: what ran, headline metrics per group and system, and per-page scores
     (so that two runs can be diffed page by page)."""
     dataset = run.dataset
     word_scored = dataset.format == WCXB
+    leak_scoring = (
+        {
+            "leak": f"share of the negative text's {SHINGLE_TOKENS}-token shingles, less those "
+            "of the main text, found in the output; mean over the pages that have any"
+        }
+        if dataset.negative_kinds
+        else {}
+    )
     return {
         "report_version": REPORT_VERSION,
         "dataset": {
@@ -600,6 +690,7 @@ def report(run: EvalRun) -> dict[str, Any]:
             else "snippets pooled over pages",
             "snippet_match": "whitespace-normalised substring, "
             + ("case-insensitive" if word_scored else "case-sensitive"),
+            **leak_scoring,
         },
         "versions": _versions(),
         "started_at": run.started_at,
@@ -615,6 +706,7 @@ def report(run: EvalRun) -> dict[str, Any]:
                     **_snippets_json(m.snippets),
                     "empty_outputs": m.empty_outputs,
                     "crashes": m.crashes,
+                    **_leak_means_json(m.leaks),
                 }
                 for system, m in by_system.items()
             }
@@ -633,6 +725,7 @@ def _page_json(result: PageResult) -> dict[str, Any]:
             **_snippets_json(page.snippets),
             "empty": page.empty,
             "error": page.error,
+            **_leaks_json(page.leaks),
         }
     return {
         "id": result.id,
@@ -664,6 +757,8 @@ def format_run(run: EvalRun) -> str:
     if dataset.format == WCXB:
         head.append("word bag of lowercase \\w+ tokens: P/R/F1 per page, mean over pages")
         body = [*_f1_table(by_group, systems), "", *_wcxb_detail_table(by_group, systems)]
+        for kind in by_group[ALL][systems[0]].leaks:
+            body += ["", *_leak_table(by_group, systems, kind)]
     else:
         head.append("snippets (whitespace-normalised, case-sensitive), counts pooled over pages")
         body = _snippet_table(by_group[ALL], systems)
@@ -703,6 +798,34 @@ def _f1_table(by_group: dict[str, dict[str, GroupMetrics]], systems: Sequence[st
             )
         )
     lines.append(f"(Δ x = {winnow} F1 minus x's F1)")
+    return lines
+
+
+def _leak_table(
+    by_group: dict[str, dict[str, GroupMetrics]], systems: Sequence[str], kind: str
+) -> list[str]:
+    """Mean leak of one kind per group and system, laid out like the F1 table; "pages" counts
+    the pages that have a leak, which are the same for every system."""
+    name = NEGATIVE_KINDS[kind]
+    widths = [max(len(s), 6) + 2 for s in systems]
+    lines = [
+        f"{f'{name} leak':<14}{'pages':>5}"
+        + "".join(f"{s:>{w}}" for s, w in zip(systems, widths, strict=True))
+    ]
+    for group, by_system in by_group.items():
+        means = {s: by_system[s].leaks.get(kind, LeakMean(None, 0)) for s in systems}
+        lines.append(
+            f"{group:<14}{means[systems[0]].pages:>5}"
+            + "".join(
+                f"{'-':>{w}}" if means[s].mean is None else f"{means[s].mean:>{w}.3f}"
+                for s, w in zip(systems, widths, strict=True)
+            )
+        )
+    lines.append(
+        f"(share of the {name} text's {SHINGLE_TOKENS}-token shingles, less the main text's, "
+        "found in the output,"
+    )
+    lines.append(" mean over the pages that have any; lower is better)")
     return lines
 
 

@@ -106,6 +106,7 @@ def test_clean_html_drops_related_list_and_reply_form_in_the_article():
 
 
 def test_clean_html_falls_back_to_visible_text_and_text_cleaners():
+    """A page that is nothing but its comment section is a thread: its posts are its text."""
     cleaned = clean_html(FALLBACK_HTML)
 
     assert cleaned.text == "Note visible numéro un\n\nNote visible numéro deux"
@@ -214,13 +215,13 @@ def test_a_listing_gets_back_the_items_extraction_skipped_inside_its_region():
 
 
 @pytest.mark.parametrize(
-    "section",
+    ("section", "reason"),
     [
-        '<div class="comments"><ul><li>{}</li><li>{}</li></ul></div>',
-        "<aside><p>{}</p><p>{}</p></aside>",
+        ('<div class="comments"><ul><li>{}</li><li>{}</li></ul></div>', "comment_section"),
+        ("<aside><p>{}</p><p>{}</p></aside>", "outside_main_content"),
     ],
 )
-def test_region_recovery_leaves_out_what_extraction_removes_on_purpose(section):
+def test_region_recovery_leaves_out_what_extraction_removes_on_purpose(section, reason):
     """Comment sections and asides inside the region stay out: trafilatura removed them as a
     whole, not for want of text."""
     lines = ("Great choice, I ride model Alder every day", "Are the prices the same in the shop")
@@ -231,7 +232,7 @@ def test_region_recovery_leaves_out_what_extraction_removes_on_purpose(section):
     assert cleaned.extractor == "trafilatura+region"
     assert "City bike model" in cleaned.text
     assert not any(line in cleaned.text for line in lines)
-    assert {reasons(cleaned)[line] for line in lines} == {"outside_main_content"}
+    assert {reasons(cleaned)[line] for line in lines} == {reason}
 
 
 POSTS = [
@@ -398,3 +399,32 @@ def test_removals_know_where_they_stood_among_the_kept_paragraphs():
     assert [at for _, at in places] == sorted(at for _, at in places)  # page order
     paragraphs = len(cleaned.text.split("\n\n"))
     assert all(0 <= at <= paragraphs for _, at in places)
+
+
+STORY = (
+    "The harbour office said on Monday that the new breakwater held through three storms.",
+    "Fishing boats returned to the inner basin in October, a month earlier than last year.",
+)
+THREAD = tuple(
+    f"Comment {n}: I have fished from that pier for years and the water was never this calm"
+    f" in a November gale, so the engineers deserve some credit for number {n}."
+    for n in range(40)
+)
+
+
+def test_a_long_comment_thread_is_not_content_the_extractor_missed():
+    """Forty comments under a two-paragraph story outweigh it tenfold: the visible text would
+    win the fallback test if its thread counted. The comment section is no reading."""
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in STORY)
+    thread = "".join(f'<div class="comment-body"><p>{line}</p></div>' for line in THREAD)
+    html = (
+        "<html><body><article><h1>Breakwater holds</h1>"
+        f'{story}</article><div id="comments"><h3>40 comments</h3>{thread}</div></body></html>'
+    )
+
+    cleaned = clean_html(html)
+
+    assert cleaned.extractor != "visible_text"
+    assert all(paragraph in cleaned.text for paragraph in STORY)
+    assert not any(line in cleaned.text for line in THREAD)
+    assert {reasons(cleaned)[line] for line in THREAD} == {"comment_section"}

@@ -116,7 +116,7 @@ def test_visible_lines_tell_links_and_list_items_from_text():
     ]
 
 
-def test_visible_lines_in_sections_trafilatura_removes_are_asides():
+def test_visible_lines_in_sections_trafilatura_removes_are_comments_or_asides():
     body = (
         "<p>Buses run every ten minutes on weekdays</p>"
         '<section id="comments"><p>Mine was late twice this week</p>'
@@ -129,8 +129,8 @@ def test_visible_lines_in_sections_trafilatura_removes_are_asides():
 
     assert [(b.kind, b.text) for b in visible.blocks] == [
         ("line", "Buses run every ten minutes on weekdays"),
-        ("aside", "Mine was late twice this week"),
-        ("aside", "ana"),
+        ("comment", "Mine was late twice this week"),
+        ("comment", "ana"),
         ("line", "Most liked"),  # "comment" inside a class name is not a comment section
         ("aside", "Night buses"),
         ("line", "Fares"),
@@ -158,7 +158,7 @@ def test_page_without_main_content_has_only_its_visible_text():
     assert page_.extracted is None
     assert document.origin == "text"
     assert texts(document) == ["Visible note one for readers", "Visible note two for readers"]
-    assert {b.kind for b in document.blocks} == {"aside"}
+    assert {b.kind for b in document.blocks} == {"comment"}
 
 
 def test_fallback_text_has_no_head_script_or_style_text():

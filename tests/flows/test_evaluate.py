@@ -12,11 +12,16 @@ from flows.evaluate import (
     WCXB,
     DatasetError,
     EvalOptions,
+    LeakMean,
+    PageResult,
     Scores,
     SnippetCounts,
+    SystemPage,
     count_snippets,
     evaluate_page,
+    group_metrics,
     justext_on_lines,
+    leak,
     load_dataset,
     word_scores,
 )
@@ -76,6 +81,67 @@ def test_word_scores_edge_cases_score_all_three_alike(output, reference, expecte
     assert word_scores(output, reference) == Scores(expected, expected, expected)
 
 
+# --- leak ----------------------------------------------------------------------------------
+
+THREAD = "Mara: The old cottage needs a new roof first.\nTomas: My grandfather kept that lamp."
+# 9 + 6 tokens, 12 shingles: they run across the end of a comment
+
+
+@pytest.mark.parametrize(
+    ("output", "negative", "main", "expected"),
+    [
+        ("Article text only.", THREAD, "Article text only.", 0.0),
+        (f"Article text only.\n{THREAD}", THREAD, "Article text only.", 1.0),
+        ("", THREAD, "", 0.0),
+        # case and punctuation do not matter, the token order does
+        ("MARA -- the old cottage needs!", THREAD, "", 2 / 12),
+        ("cottage old the needs new a roof", THREAD, "", 0.0),
+        # the comment quotes the article: only "the old cottage needs", "old cottage needs a"
+        # and "cottage needs a new" are shared with "...that the old cottage needs a new coat"
+        (
+            "the old cottage needs a new roof",
+            THREAD,
+            "He said that the old cottage needs a new coat of paint.",
+            1 / (12 - 3),
+        ),
+    ],
+)
+def test_leak_is_the_share_of_the_negative_shingles_in_the_output(output, negative, main, expected):
+    assert leak(output, negative, main) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("negative", "main"),
+    [
+        ("", "Article text only."),
+        ("Great post, thanks", ""),  # three tokens: not one shingle
+        ("Thanks!\n\nGreat post.", ""),
+        ("the keeper will record", "Now the keeper will record the weather."),  # all quoted
+    ],
+)
+def test_a_page_without_negative_shingles_to_find_has_no_leak(negative, main):
+    assert leak(f"{negative} {main}", negative, main) is None
+
+
+def system_page(leaks: dict[str, float | None]) -> SystemPage:
+    return SystemPage(words=None, snippets=SnippetCounts(), empty=False, error=None, leaks=leaks)
+
+
+def test_group_leak_is_the_mean_over_the_pages_that_have_one():
+    results = [
+        PageResult(f"p{n}", "article", None, {"winnow": system_page({"comments": value})})
+        for n, value in enumerate([0.5, None, 0.1, None])
+    ]
+
+    assert group_metrics(results, "winnow").leaks == {
+        "comments": LeakMean(mean=pytest.approx(0.3), pages=2)
+    }
+    no_thread = group_metrics(results[1::2], "winnow")  # labelled, but no comment text
+    assert no_thread.leaks == {"comments": LeakMean(mean=None, pages=0)}
+    unlabelled = group_metrics([PageResult("x", None, None, {"winnow": system_page({})})], "winnow")
+    assert unlabelled.leaks == {}
+
+
 # --- snippets ------------------------------------------------------------------------------
 
 
@@ -131,6 +197,101 @@ def test_justext_uses_the_stoplist_of_the_guessed_language():
 
 def test_justext_on_an_empty_dump_is_empty():
     assert justext_on_lines("\n  \n") == ""
+
+
+# --- a folder with comment labels, as dragnet-dev has them --------------------------------
+
+ARTICLE = [
+    "Skerry Point Lighthouse gets a keeper again",
+    "After forty years of automatic operation, the lighthouse at Skerry Point will again have "
+    "a resident keeper from next spring, the harbour trust announced on Tuesday.",
+    "The keeper will maintain the lamp, record the weather every three hours and guide the "
+    "small groups of visitors who climb the tower during the summer season.",
+]
+COMMENTS = [
+    "Mara Quist says:",
+    "About time. The cottage at the foot of the tower has stood empty far too long, and I hope "
+    "the trust repairs the roof before the first keeper moves in with a family.",
+    "Tomas Brel says:",
+    "My grandfather kept that lamp for eleven winters and wrote the weather in a green ledger "
+    "that the museum in town still shows to anyone who asks for it.",
+]
+FORUM_POST = (
+    "Does anyone know whether the ferry to Skerry Point still runs on Sundays after the end "
+    "of September, or do I need to book the water taxi from the harbour office instead?"
+)
+
+
+def write_page(folder: Path, page_id: str, body: list[str], dump: list[str]) -> None:
+    (folder / "html" / f"{page_id}.html").write_text(
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Skerry</title></head>"
+        "<body><nav><a href=/>Home</a> <a href=/news>News</a></nav>"
+        + "".join(body)
+        + "<footer><p>Copyright Skerry Gazette</p></footer></body></html>",
+        encoding="utf-8",
+    )
+    (folder / "text" / f"{page_id}.txt").write_text(
+        "\n".join(["Home", "News", *dump, "Copyright Skerry Gazette"]) + "\n", encoding="utf-8"
+    )
+
+
+@pytest.fixture
+def commented_folder(tmp_path) -> Path:
+    """Three pages: an article with a thread, one without, and a forum post whose only
+    comment is too short to score."""
+    folder = tmp_path / "dragnet-like"
+    (folder / "html").mkdir(parents=True)
+    (folder / "text").mkdir()
+    article = [f"<article><h1>{ARTICLE[0]}</h1>"] + [f"<p>{p}</p>" for p in ARTICLE[1:]]
+    thread = ['<section id="comments" class="comments"><h2>2 Comments</h2>'] + [
+        f'<div class="comment"><p>{line}</p></div>' for line in COMMENTS
+    ]
+    write_page(folder, "C1", [*article, "</article>", *thread, "</section>"], ARTICLE + COMMENTS)
+    write_page(folder, "N1", [*article, "</article>"], ARTICLE)
+    write_page(
+        folder,
+        "S1",
+        [f"<article><p>{FORUM_POST}</p></article>", '<div class="comment"><p>No idea!</p></div>'],
+        [FORUM_POST, "No idea!"],
+    )
+    truth = {
+        "C1": {"comments": "\n\n".join(COMMENTS), "main_content": "\n".join(ARTICLE)},
+        "N1": {"comments": "", "main_content": "\n".join(ARTICLE)},
+        "S1": {"comments": "No idea!", "main_content": FORUM_POST, "page_type": "forum"},
+    }
+    labels = {
+        page_id: {"url": None, "site": "skerry.example", "page_type": "article", **item}
+        | {"with": [], "without": []}
+        for page_id, item in truth.items()
+    }
+    (folder / "ground-truth.json").write_text(json.dumps(labels), encoding="utf-8")
+    return folder
+
+
+def test_load_a_folder_with_comment_labels(commented_folder):
+    dataset = load_dataset(commented_folder)
+
+    assert (dataset.format, dataset.negative_kinds) == (WCXB, ("comments",))
+    pages = {page.id: page for page in dataset.pages}
+    assert pages["C1"].negative == {"comments": "\n\n".join(COMMENTS)}
+    assert pages["N1"].negative == {"comments": ""}
+    assert dataset.page_types == ("article", "forum")
+
+
+def test_folders_without_negative_labels_have_none():
+    for folder in (WCXB_MINI, SNIPPETS_MINI):
+        dataset = load_dataset(folder)
+        assert dataset.negative_kinds == ()
+        assert all(page.negative == {} for page in dataset.pages)
+
+
+def test_a_comment_label_that_is_not_text_is_rejected(commented_folder):
+    path = commented_folder / "ground-truth.json"
+    truth = json.loads(path.read_text())
+    truth["N1"]["comments"] = ["a list"]
+    path.write_text(json.dumps(truth))
+    with pytest.raises(DatasetError, match="page N1: field 'comments'"):
+        load_dataset(commented_folder)
 
 
 # --- loaders -------------------------------------------------------------------------------
@@ -278,6 +439,91 @@ def test_eval_html_mode_writes_the_report_and_prints_the_table(tmp_path, capsys)
         f"{winnow_f1 - trafilatura_f1:+.3f}",
     ]
     assert f"report: {report_path}" in out
+    # no comment labels, no leak
+    assert "leak" not in out
+    assert "leak" not in report["scoring"]
+    assert all("leak" not in system for page in scores.values() for system in page.values())
+
+
+def leak_table(out: str) -> dict[str, list[str]]:
+    """The printed comment-leak table: its header and each row, split into words."""
+    lines = out.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("comment leak"))
+    rows = {"header": lines[start].split()}
+    for line in lines[start + 1 :]:
+        if not line or line.startswith("("):
+            break
+        rows[line.split()[0]] = line.split()[1:]
+    return rows
+
+
+def test_eval_reports_the_comment_leak_per_page_and_per_page_type(
+    commented_folder, tmp_path, capsys
+):
+    report_path = tmp_path / "report.json"
+
+    code, out, err = run_eval_cli(
+        capsys, str(commented_folder), "--workers", "1", "--report", str(report_path)
+    )
+
+    assert code == EXIT_OK, err
+    report = json.loads(report_path.read_text())
+    assert "4-token shingles" in report["scoring"]["leak"]
+    scores = page_scores(report)
+    page_leaks = {
+        page: {system: scores[page][system]["leak"] for system in ("winnow", "trafilatura")}
+        for page in scores
+    }
+    thread_leaks = page_leaks["C1"]
+    assert all(isinstance(thread_leaks[s]["comments"], float) for s in thread_leaks)
+    # no thread, and a thread too short to score: no leak, and not counted in the means
+    assert (
+        page_leaks["N1"]
+        == page_leaks["S1"]
+        == {
+            "winnow": {"comments": None},
+            "trafilatura": {"comments": None},
+        }
+    )
+    metrics = report["metrics"]
+    for system in ("winnow", "trafilatura"):
+        assert metrics["all"][system]["leak"] == metrics["article"][system]["leak"]
+        assert metrics["all"][system]["leak"] == {
+            "comments": {"mean": thread_leaks[system]["comments"], "pages": 1}
+        }
+        assert metrics["forum"][system]["leak"] == {"comments": {"mean": None, "pages": 0}}
+
+    assert max(map(len, out.splitlines())) <= 100
+    table = leak_table(out)
+    assert table["header"] == ["comment", "leak", "pages", "winnow", "trafilatura"]
+    assert table["forum"] == ["0", "-", "-"]
+    assert (
+        table["all"]
+        == table["article"]
+        == [
+            "1",
+            f"{thread_leaks['winnow']['comments']:.3f}",
+            f"{thread_leaks['trafilatura']['comments']:.3f}",
+        ]
+    )
+
+
+def test_eval_text_mode_reports_the_leak_of_every_system(commented_folder, tmp_path, capsys):
+    report_path = tmp_path / "report.json"
+
+    code, out, err = run_eval_cli(
+        capsys, str(commented_folder), "--text", "--workers", "1", "--report", str(report_path)
+    )
+
+    assert code == EXIT_OK, err
+    report = json.loads(report_path.read_text())
+    systems = ["winnow-text", "justext", "trafilatura", "raw-dump"]
+    thread = page_scores(report)["C1"]
+    assert thread["raw-dump"]["leak"] == {"comments": 1.0}  # the dump holds the whole thread
+    assert all(isinstance(thread[s]["leak"]["comments"], float) for s in systems)
+    table = leak_table(out)
+    assert table["header"] == ["comment", "leak", "pages", *systems]
+    assert table["all"] == ["1"] + [f"{thread[s]['leak']['comments']:.3f}" for s in systems]
 
 
 def test_eval_text_mode_runs_four_systems_and_counts_rejected_dumps(tmp_path, capsys, monkeypatch):

@@ -129,8 +129,17 @@ def test_a_fifo_in_the_lock_files_place_is_refused_without_waiting(tmp_path):
         pass
 
 
+@pytest.mark.parametrize("command", [["clean"], ["serve", "--interval", "60"]])
 @pytest.mark.parametrize("name", [LOCK_NAME, "ledger.sqlite", ".prefect-server.log"])
-def test_clean_with_a_symlinked_state_file_exits_2_with_one_line(tmp_path, precious, name, capsys):
+def test_a_symlinked_state_file_exits_2_with_one_line_before_a_server_starts(
+    tmp_path, precious, name, command, capsys, monkeypatch
+):
+    import flows.server
+
+    def server_must_not_start(log):
+        raise AssertionError("a server was started with a state file behind a link")
+
+    monkeypatch.setattr(flows.server, "local_prefect_server", server_must_not_start)
     dumps = tmp_path / "dumps"
     dumps.mkdir()
     (dumps / "page.txt").write_text("A page of text that nobody will clean this time.\n")
@@ -138,11 +147,11 @@ def test_clean_with_a_symlinked_state_file_exits_2_with_one_line(tmp_path, preci
     out.mkdir()
     (out / name).symlink_to(precious)
 
-    assert main(["clean", str(dumps), "--out", str(out)]) == EXIT_BAD_CONFIG
+    assert main([command[0], str(dumps), "--out", str(out), *command[1:]]) == EXIT_BAD_CONFIG
 
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert err.startswith(f"winnow clean: error: {out / name} is a symbolic link")
+    assert err.startswith(f"winnow {command[0]}: error: {out / name} is a symbolic link")
     assert precious.read_text() == "keep me\n"
     assert not (out / "records").exists()
 
