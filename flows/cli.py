@@ -779,7 +779,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from flows.inspect import (
+    from flows.inspection import (
         NothingToInspect,
         ReasonColours,
         latest_records,

@@ -135,7 +135,9 @@ def parts(out: Path) -> int:
 
 
 def runs_recorded(out: Path) -> int:
-    with sqlite3.connect(f"file:{out / 'ledger.sqlite'}?mode=ro", uri=True) as ledger:
+    # Not read-only: the killed writer left its write-ahead log, which only a writable
+    # connection may recover.
+    with sqlite3.connect(out / "ledger.sqlite", timeout=5) as ledger:
         return ledger.execute("select count(*) from runs").fetchone()[0]
 
 

@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.cli import EXIT_BAD_CONFIG, main
-from flows.inspect import (
+from flows.inspection import (
     NothingToInspect,
     ReasonColours,
     latest_records,
