@@ -20,7 +20,11 @@ BlockKind = Literal[
     "link",
     "aside",
     "comment",
+    "post",
 ]
+COMMENT_BLOCK_KINDS: frozenset[BlockKind] = frozenset({"comment", "post"})
+"""Kinds of the lines of a page's comments: a comment section known from the page's markup, a
+post of a thread known from its shape (`cleaners.threads`)."""
 MetaField = Literal["title", "author", "published", "site"]
 Origin = Literal["html", "text"]
 Extractor = Literal[

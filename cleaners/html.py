@@ -17,6 +17,7 @@ from lxml.html import HtmlElement
 from cleaners.document import Block, BlockKind, Document, Meta
 from cleaners.patterns import COMMENT_SECTION_NAMES, INVISIBLE_CHARACTERS
 from cleaners.text import raw_lines, squash
+from cleaners.threads import with_threads_marked
 
 _SPACES = re.compile(r"\s+")
 _CONTROL_CHARACTERS = re.compile(
@@ -91,7 +92,7 @@ def html_page(html: str, *, url: str | None = None) -> HtmlPage:
             site=extracted.sitename or None,
             language=meta.language,
         )
-    visible = Document(visible_blocks, meta, origin="text")
+    visible = with_threads_marked(Document(visible_blocks, meta, origin="text"))
     if extracted is None or extracted.body is None or not _has_text(extracted.body):
         return HtmlPage(None, visible)
     blocks = tuple(_blocks(extracted.body))

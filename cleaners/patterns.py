@@ -12,50 +12,9 @@ import unicodedata
 from functools import lru_cache
 
 # --- where the article ends -------------------------------------------------------------------
-# A whole short line equal to one of these starts the page's tail (related lists, comments...).
-TAIL_MARKERS: frozenset[str] = frozenset(
+COMMENT_HEADINGS: frozenset[str] = frozenset(
     {
         # en
-        "related articles",
-        "related posts",
-        "related stories",
-        "related news",
-        "related content",
-        "related",
-        "related reading",
-        "more related articles",
-        "you may also like",
-        "you might also like",
-        "you may be interested in",
-        "recommended",
-        "recommended for you",
-        "recommended articles",
-        "recommended stories",
-        "most read",
-        "most popular",
-        "popular",
-        "popular posts",
-        "popular articles",
-        "popular stories",
-        "trending",
-        "trending now",
-        "trending stories",
-        "editor's choice",
-        "editors' choice",
-        "editor's picks",
-        "editors' picks",
-        "read next",
-        "what to read next",
-        "up next",
-        "more stories",
-        "more articles",
-        "more news",
-        "latest news",
-        "latest articles",
-        "latest posts",
-        "recent posts",
-        "more from this author",
-        "post navigation",
         "leave a comment",
         "leave a reply",
         "leave a reply cancel reply",
@@ -69,185 +28,255 @@ TAIL_MARKERS: frozenset[str] = frozenset(
         "join the conversation",
         "join the discussion",
         "have your say",
-        "previous post",
-        "next post",
-        "previous article",
-        "next article",
-        "about the author",
-        "share this article",
-        "sign up for our newsletter",
-        "subscribe to our newsletter",
-        "further reading",
-        "see also",
-        "more in this category",
-        "other articles",
-        "similar articles",
         "responses",
         "discussion",
         # de
-        "das könnte sie auch interessieren",
-        "mehr zum thema",
-        "ähnliche beiträge",
-        "ähnliche artikel",
-        "verwandte artikel",
-        "weitere artikel",
-        "weitere beiträge",
-        "beliebte beiträge",
-        "meistgelesen",
-        "meist gelesen",
         "kommentare",
         "kommentar schreiben",
         "kommentar verfassen",
         "schreibe einen kommentar",
         "hinterlasse einen kommentar",
         "antworten",
-        "neueste beiträge",
-        "empfohlene artikel",
-        "das könnte dich auch interessieren",
-        "beitragsnavigation",
         # fr
-        "articles similaires",
-        "articles liés",
-        "sur le même sujet",
-        "les plus lus",
-        "vous aimerez aussi",
-        "vous aimerez peut-être aussi",
         "commentaires",
         "laisser un commentaire",
         "ajouter un commentaire",
-        "à la une",
-        "navigation des articles",
         # es
-        "también te puede interesar",
-        "noticias relacionadas",
-        "artículos relacionados",
-        "lo más leído",
-        "más leídas",
-        "lo más visto",
         "comentarios",
         "deja un comentario",
         "dejar un comentario",
         "deja una respuesta",
-        "entradas relacionadas",
-        "navegación de entradas",
-        "te recomendamos",
         # it
-        "articoli correlati",
-        "potrebbe interessarti",
-        "i più letti",
-        "più letti",
         "commenti",
         "lascia un commento",
         "lascia un commento annulla risposta",
-        "navigazione articoli",
-        # pt
-        "artigos relacionados",
-        "notícias relacionadas",
-        "mais lidas",
-        "comentários",
-        "deixe um comentário",
-        "deixe uma resposta",
-        "navegação de posts",
         # nl
-        "gerelateerde artikelen",
-        "meest gelezen",
         "reacties",
         "laat een reactie achter",
         "plaats een reactie",
         # pl
-        "podobne artykuły",
-        "najczęściej czytane",
         "komentarze",
         "dodaj komentarz",
         "zostaw komentarz",
         # ru / uk
-        "похожие статьи",
         "комментарии",
         "оставить комментарий",
-        "коментарі",
         # sv / da / no
-        "relaterade artiklar",
         "kommentarer",
         # more, found in the trafilatura evaluation pages' dropped snippets
         "view comments",
         "show comments",
-        "more on this story",
-        "more on this topic",
-        "related topics",
-        "read more articles",
-        "you may also be interested in",
-        "more like this",
-        "most viewed",
-        "most shared",
-        "top stories",
-        "keep reading",
-        "recommended reading",
-        "weitere artikel zum thema",
-        "weitere themen",
-        "mehr themen",
-        "empfohlene beiträge",
-        "lesen sie auch die folgenden beiträge",
-        "weitere beiträge aus der kolumne",
-        "das thema könnte dich auch interessieren",
-        "kommentierte artikel",
-        "weitere beiträge zum thema",
-        "mehr aus dem ressort",
-        "das könnte ihnen auch gefallen",
-        "passend zum thema",
-        "top-themen",
-        "meistgelesene artikel",
-        "ähnliche themen",
-        "verwandte themen",
-        "weitere nachrichten",
-        "mehr zum thema:",
-        "dazu passend",
-        "zum thema",
-        "notas relacionadas",
-        "contenido relacionado",
-        "más noticias",
-        "otras noticias",
-        "también te puede gustar",
-        "lo último",
-        "recomendados",
-        "relacionadas",
-        "mais notícias",
-        "leia também:",
-        "ti potrebbe interessare",
-        "altri articoli",
-        "sur le même thème",
-        "à voir aussi",
-        "nos derniers articles",
-        "dans la même rubrique",
-        # contacts, sources and further-information trailers of press releases and reports
-        "kontakt",
-        "pressekontakt",
-        "ansprechpartner",
-        "ansprechpartnerin",
-        "ansprechpartner zum thema",
-        "ansprechpartnerin zum thema",
-        "weiterführende links",
-        "quellenangaben",
-        "originalpublikation",
-        "press contact",
-        "media contact",
-        "media contacts",
-        "contacto de prensa",
-        "contact presse",
-        "contatti stampa",
     }
+)
+"""Headings of a comment section or its form: where the article ends, and what a thread
+in a text dump stands under (`cleaners.threads`)."""
+
+THREAD_HEADING_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(
+        r"^(?:\d[\d,.]*|one|no)\s+(?:\w+\s+)?(?:comments?|responses?|replies|thoughts?|"
+        r"reactions?|kommentare?|commentaires?|comentarios?|commenti|comentários|reacties|"
+        r"reacciones|komentarz[ey]?|комментари\w*)\b.*$"
+    ),
+    re.compile(
+        r"^(?:reader |user |readers' )?(?:comments?|responses|discussion|kommentare|"
+        r"commentaires|comentarios|commenti)(?:\s*\(?\s*\d[\d,.]*)?$"
+    ),
+    re.compile(r"^(?:post|add|leave) a comment\s*\d+\s+comments?$"),
+)
+"""A heading over a thread, often with its count: "49 comments", "13 responses to "Police
+replaces spokesman"", "8 appreciated comments on ...", "4 comments... read them below or add
+one", "comments (87", "reader comments 1" (matched on `normalise`d lines)."""
+
+
+# A whole short line equal to one of these starts the page's tail (related lists, comments...).
+TAIL_MARKERS: frozenset[str] = (
+    frozenset(
+        {
+            # en
+            "related articles",
+            "related posts",
+            "related stories",
+            "related news",
+            "related content",
+            "related",
+            "related reading",
+            "more related articles",
+            "you may also like",
+            "you might also like",
+            "you may be interested in",
+            "recommended",
+            "recommended for you",
+            "recommended articles",
+            "recommended stories",
+            "most read",
+            "most popular",
+            "popular",
+            "popular posts",
+            "popular articles",
+            "popular stories",
+            "trending",
+            "trending now",
+            "trending stories",
+            "editor's choice",
+            "editors' choice",
+            "editor's picks",
+            "editors' picks",
+            "read next",
+            "what to read next",
+            "up next",
+            "more stories",
+            "more articles",
+            "more news",
+            "latest news",
+            "latest articles",
+            "latest posts",
+            "recent posts",
+            "more from this author",
+            "post navigation",
+            "previous post",
+            "next post",
+            "previous article",
+            "next article",
+            "about the author",
+            "share this article",
+            "sign up for our newsletter",
+            "subscribe to our newsletter",
+            "further reading",
+            "see also",
+            "more in this category",
+            "other articles",
+            "similar articles",
+            # de
+            "das könnte sie auch interessieren",
+            "mehr zum thema",
+            "ähnliche beiträge",
+            "ähnliche artikel",
+            "verwandte artikel",
+            "weitere artikel",
+            "weitere beiträge",
+            "beliebte beiträge",
+            "meistgelesen",
+            "meist gelesen",
+            "neueste beiträge",
+            "empfohlene artikel",
+            "das könnte dich auch interessieren",
+            "beitragsnavigation",
+            # fr
+            "articles similaires",
+            "articles liés",
+            "sur le même sujet",
+            "les plus lus",
+            "vous aimerez aussi",
+            "vous aimerez peut-être aussi",
+            "à la une",
+            "navigation des articles",
+            # es
+            "también te puede interesar",
+            "noticias relacionadas",
+            "artículos relacionados",
+            "lo más leído",
+            "más leídas",
+            "lo más visto",
+            "entradas relacionadas",
+            "navegación de entradas",
+            "te recomendamos",
+            # it
+            "articoli correlati",
+            "potrebbe interessarti",
+            "i più letti",
+            "più letti",
+            "navigazione articoli",
+            # pt
+            "artigos relacionados",
+            "notícias relacionadas",
+            "mais lidas",
+            "comentários",
+            "deixe um comentário",
+            "deixe uma resposta",
+            "navegação de posts",
+            # nl
+            "gerelateerde artikelen",
+            "meest gelezen",
+            # pl
+            "podobne artykuły",
+            "najczęściej czytane",
+            # ru / uk
+            "похожие статьи",
+            "коментарі",
+            # sv / da / no
+            "relaterade artiklar",
+            # more, found in the trafilatura evaluation pages' dropped snippets
+            "more on this story",
+            "more on this topic",
+            "related topics",
+            "read more articles",
+            "you may also be interested in",
+            "more like this",
+            "most viewed",
+            "most shared",
+            "top stories",
+            "keep reading",
+            "recommended reading",
+            "weitere artikel zum thema",
+            "weitere themen",
+            "mehr themen",
+            "empfohlene beiträge",
+            "lesen sie auch die folgenden beiträge",
+            "weitere beiträge aus der kolumne",
+            "das thema könnte dich auch interessieren",
+            "kommentierte artikel",
+            "weitere beiträge zum thema",
+            "mehr aus dem ressort",
+            "das könnte ihnen auch gefallen",
+            "passend zum thema",
+            "top-themen",
+            "meistgelesene artikel",
+            "ähnliche themen",
+            "verwandte themen",
+            "weitere nachrichten",
+            "mehr zum thema:",
+            "dazu passend",
+            "zum thema",
+            "notas relacionadas",
+            "contenido relacionado",
+            "más noticias",
+            "otras noticias",
+            "también te puede gustar",
+            "lo último",
+            "recomendados",
+            "relacionadas",
+            "mais notícias",
+            "leia também:",
+            "ti potrebbe interessare",
+            "altri articoli",
+            "sur le même thème",
+            "à voir aussi",
+            "nos derniers articles",
+            "dans la même rubrique",
+            # contacts, sources and further-information trailers of press releases and reports
+            "kontakt",
+            "pressekontakt",
+            "ansprechpartner",
+            "ansprechpartnerin",
+            "ansprechpartner zum thema",
+            "ansprechpartnerin zum thema",
+            "weiterführende links",
+            "quellenangaben",
+            "originalpublikation",
+            "press contact",
+            "media contact",
+            "media contacts",
+            "contacto de prensa",
+            "contact presse",
+            "contatti stampa",
+        }
+    )
+    | COMMENT_HEADINGS
 )
 """Full-line markers after which the rest of the page is not the article."""
 
-TAIL_MARKER_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(
-        r"^\d+\s+(comments?|responses?|replies|kommentare?|commentaires?|comentarios?|"
-        r"commenti|comentários|reacties|komentarz[ey]?|комментари[йея])$"
-    ),
-    re.compile(r"^(one|no)\s+(comments?|responses?|thoughts?)( on .*)?$"),
-    re.compile(r"^\d+\s+thoughts? on .*$"),
-    re.compile(r"^(comments|responses)\s*\(\d+\)?$"),  # normalise trims the ")"
-)
-"""Short tail markers with a number or a name in them ("12 comments", "3 thoughts on ...")."""
+TAIL_MARKER_PATTERNS = THREAD_HEADING_PATTERNS
+"""Short tail markers with a number or a name in them: the headings of comment threads."""
 
 # A product's customer reviews: their heading, or the first review's rating or votes. A bare
 # "Reviews" is often a tab above the description, so it is not a marker.
@@ -290,6 +319,103 @@ COMMENT_SECTION_NAMES = re.compile(
 )
 """An element whose id or class matches (lowercased) holds comments: trafilatura's own test
 (`include_comments=False` drops these), so its dropped comments do not come back."""
+
+# --- comment threads in text dumps ---------------------------------------------------------
+# A thread, line by line: a post's header (who, when: "Anna says:", "On May 2, 2012 at 9:14
+# am Rosa said...", "Posted by: Nick at November 7, 2012 7:39 AM") and its actions ("Reply",
+# "ReplyDelete", "Report abuse"), repeating post after post, under a heading that counts them
+# ("49 comments:", "13 Responses to ...", "Comments (87)").
+COMMENT_VERB = re.compile(
+    r"\b(?:says|said|wrote|writes|replied|schreibt|schrieb|sagt|meint|antwortete|dit|"
+    r"a écrit|écrit|répond|dice|dijo|escribió|escribe|comentó|scrive|ha scritto|disse|"
+    r"escreveu|zegt|schreef|napisał|napisała|пишет|написал)(?::|$)"
+)
+"""A commenter's verb ending the line or followed by a colon (`normalise` strips the colon or
+ellipsis at the end): "paul said", "nkhukuzi says: august 9th, 2012"."""
+TIME_OF_DAY = re.compile(
+    r"\b\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|uhr|h)?(?!\d)", re.IGNORECASE
+)
+"""A clock time, as a post's header gives it: "7:42 pm", "17:38", "11.05 Uhr"."""
+RELATIVE_AGE = re.compile(
+    r"\b(?:\d+|an?|one)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|"
+    r"years?)\s+ago\b|\bvor\s+(?:\d+|einer?|einem)\s+(?:sekunden?|minuten?|stunden?|tag(?:en)?|"
+    r"wochen?|monat(?:en)?|jahr(?:en)?)\b|\bil y a\s+\d+\s+(?:minutes?|heures?|jours?|"
+    r"semaines?|mois|ans?)\b|\bhace\s+\d+\s+(?:minutos?|horas?|días?|semanas?|meses|años?)\b",
+    re.IGNORECASE,
+)
+"""A post's age, as threads give it: "3 days ago", "vor 2 Stunden", "il y a 5 jours"."""
+POST_ACTIONS: frozenset[str] = frozenset(
+    {
+        "reply",
+        "replies",
+        "replydelete",
+        "delete",
+        "report",
+        "abuse",
+        "flag",
+        "permalink",
+        "link",
+        "quote",
+        "like",
+        "likes",
+        "unlike",
+        "dislike",
+        "recommend",
+        "vote",
+        "up",
+        "down",
+        "edit",
+        "this",
+        "comment",
+        "to",
+        "antworten",
+        "melden",
+        "zitieren",
+        "répondre",
+        "signaler",
+        "responder",
+        "denunciar",
+        "rispondi",
+        "segnala",
+        "beantwoorden",
+        "reageren",
+        "odpowiedz",
+        "ответить",
+    }
+)
+"""The words of a post's action line ("Reply", "ReplyDelete", "Report abuse", "Like 0",
+"Reply to this comment"); a line of these (and counts) is an action line if it holds one of
+`POST_REPLY_ACTIONS`."""
+POST_REPLY_ACTIONS: frozenset[str] = frozenset(
+    {
+        "reply",
+        "replydelete",
+        "report",
+        "permalink",
+        "antworten",
+        "répondre",
+        "responder",
+        "rispondi",
+        "beantwoorden",
+        "reageren",
+        "odpowiedz",
+        "ответить",
+    }
+)
+HEADER_FRAME_WORDS: frozenset[str] = frozenset(
+    {"at", "on", "by", "posted", "am", "pm", "um", "le", "el", "il", "de", "von", "par", "por"}
+)
+"""Words a thread's header template keeps as they are ("<name> | <month> 0, 0 0:0 am |
+reply"), with the actions and the commenter's verbs: the frame around a post's name and time
+that every header of one thread shares."""
+MONTH_NAMES: frozenset[str] = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec januar februar märz mai juni juli "
+    "oktober dezember janvier février mars avril juin juillet août septembre octobre novembre "
+    "décembre enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre "
+    "diciembre".split()
+)
+"""Month names, which a header template folds to one class as it does numbers."""
 
 # --- "read also" headings: usually a teaser inside the article, sometimes its end ----------
 TEASER_HEADINGS: frozenset[str] = frozenset(

@@ -1,27 +1,34 @@
-"""Comment threads, known from the page's structure: never article text on an article page."""
+"""Comment threads: never article text on an article page, however much of it they fill."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cleaners.document import Document, Removal
+from cleaners.document import BlockKind, Document, Removal
 from cleaners.signals import is_prose
+
+COMMENT_KINDS: dict[BlockKind, str] = {"comment": "comment_section", "post": "comment_post"}
+"""The reason each kind of comment line goes with (`cleaners.document.COMMENT_BLOCK_KINDS`)."""
 
 
 @dataclass(frozen=True)
 class CommentSections:
-    """Lines of a page's visible text that stand mostly inside a comment section (an element
-    whose id or class names it one, `cleaners.html.visible_lines` marks them "comment"). They
-    are what trafilatura leaves out with `include_comments=False`, so a reading of the visible
-    text (the fallback when extraction missed the content, the lines taken back from its
-    region or its run of items) must not bring them back, when the page has prose of its own
-    outside them; a page whose only prose is its comment section is a thread, and its posts
-    are its content. A text dump has no structure: its lines are never "comment"."""
+    """Lines that belong to a page's comments, known two ways when the page is read.
+
+    From structure: lines that stand mostly inside an element whose id or class names it a
+    comment section (`cleaners.html.visible_lines` makes them "comment"); trafilatura leaves
+    those out with `include_comments=False`, so a reading of the visible text must not bring
+    them back (`comment_section`). From their shape, in any text: runs of post headers and
+    action lines below the article (`cleaners.threads.with_threads_marked` makes them
+    "post"), from the thread's heading to its last post (`comment_post`).
+
+    A page whose only prose is in its comments is a thread, and its posts are its content.
+    """
 
     name: str = "comments"
 
     def judge(self, doc: Document) -> list[Removal]:
-        comments = [block for block in doc.blocks if block.kind == "comment"]
-        if not any(is_prose(block.text) for block in doc.blocks if block.kind != "comment"):
+        comments = [block for block in doc.blocks if block.kind in COMMENT_KINDS]
+        if not any(is_prose(block.text) for block in doc.blocks if block.kind not in COMMENT_KINDS):
             return []  # the thread is all the page has: a thread page, its posts the content
-        return [Removal(block, self.name, "comment_section") for block in comments]
+        return [Removal(block, self.name, COMMENT_KINDS[block.kind]) for block in comments]

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cleaners.document import Document, Removal
+from cleaners.document import COMMENT_BLOCK_KINDS, Document, Removal
 from cleaners.patterns import (
     BYLINE_FOR,
     BYLINE_PREFIX,
@@ -71,7 +71,8 @@ def trailer_author(text: str) -> str | None:
 
 @dataclass(frozen=True)
 class Bylines:
-    """Moves "By ..." lines, and "Name for Publication" sign-offs after the text, to `author`."""
+    """Moves "By ..." lines, and "Name for Publication" sign-offs after the text, to `author`.
+    A commenter's "Posted by" line in a thread is not the article's byline."""
 
     max_words: int = 12
     name: str = "bylines"
@@ -84,6 +85,8 @@ class Bylines:
         last_prose = max((p for p, b in enumerate(doc.blocks) if is_prose(b.text)), default=-1)
         removals = []
         for position, block in enumerate(doc.blocks):
+            if block.kind in COMMENT_BLOCK_KINDS:
+                continue
             author = byline_author(block.text, max_words=self.max_words)
             if author is None and position > last_prose >= 0:
                 author = trailer_author(block.text)
@@ -111,6 +114,8 @@ class SourceLines:
     def judge(self, doc: Document) -> list[Removal]:
         removals = []
         for block in doc.blocks:
+            if block.kind in COMMENT_BLOCK_KINDS:
+                continue
             found = source_line(
                 block.text, max_words=self.max_words, max_site_words=self.max_site_words
             )
@@ -140,7 +145,8 @@ def source_line(
 
 @dataclass(frozen=True)
 class DateLines:
-    """Moves lines that are only a (labelled) date to `published`."""
+    """Moves lines that are only a (labelled) date to `published`; a post's date in a comment
+    thread is not the article's."""
 
     name: str = "date_lines"
 
@@ -148,7 +154,7 @@ class DateLines:
         return [
             Removal(block, self.name, "date_line", "published", date)
             for block in doc.blocks
-            if (date := line_date(block.text)) is not None
+            if block.kind not in COMMENT_BLOCK_KINDS and (date := line_date(block.text)) is not None
         ]
 
 

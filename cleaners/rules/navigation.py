@@ -14,7 +14,7 @@ from cleaners.patterns import (
     NAVIGATION_LINES,
     normalise,
 )
-from cleaners.signals import ends_like_sentence, word_count
+from cleaners.signals import ends_like_sentence, is_prose, word_count
 
 _SEPARATORS = CuedPattern(BREADCRUMB_SEPARATORS)
 
@@ -63,3 +63,20 @@ class NavigationLines:
             for block in doc.blocks
             if normalise(block.text) in NAVIGATION_LINES
         ]
+
+
+@dataclass(frozen=True)
+class PageAsides:
+    """Lines that stand inside the page's `<aside>`, `<nav>` or `<footer>`
+    (`cleaners.html.visible_lines` makes them "aside"): sidebars, menus and footers by the
+    page's own markup, which trafilatura removes as a whole. A reading of the visible text
+    leaves them out too, unless they hold all the page's prose. A text dump has no markup:
+    its lines are never asides."""
+
+    name: str = "navigation"
+
+    def judge(self, doc: Document) -> list[Removal]:
+        asides = [block for block in doc.blocks if block.kind == "aside"]
+        if not any(is_prose(block.text) for block in doc.blocks if block.kind != "aside"):
+            return []
+        return [Removal(block, self.name, "page_aside") for block in asides]

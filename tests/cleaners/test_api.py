@@ -3,7 +3,7 @@ import trafilatura
 from cleaner_samples import BUS_PARAGRAPHS, FRENCH, GERMAN
 
 from cleaners.api import clean_html, clean_text, extraction_missed_content, prose_share
-from cleaners.document import Block, Cleaned, Meta
+from cleaners.document import Block, BlockKind, Cleaned, Meta
 from cleaners.html import html_page
 
 ARTICLE_TEXT = "\n\n".join(BUS_PARAGRAPHS)
@@ -375,8 +375,8 @@ def test_fallback_page_reports_the_visible_text_extractor():
     assert clean_text(DUMP).extractor == "text_dump"
 
 
-def _cleaned(text: str) -> Cleaned:
-    return Cleaned(text=text, meta=Meta(), kept=(), removed=())
+def _cleaned(text: str, kind: BlockKind = "line") -> Cleaned:
+    return Cleaned(text=text, meta=Meta(), kept=(Block(0, text, kind),), removed=())
 
 
 @pytest.mark.parametrize(
@@ -390,6 +390,43 @@ def test_extraction_counts_as_missed_when_far_shorter_than_the_visible_text(
     visible = _cleaned(" ".join(["word"] * visible_words))
 
     assert extraction_missed_content(extracted, visible) is missed
+
+
+@pytest.mark.parametrize("kind", ["aside", "comment", "post"])
+def test_words_beside_the_content_are_no_content_the_extractor_missed(kind):
+    """A sidebar, a comment section or a thread of 200 words beside a 5-word extraction."""
+    extracted = _cleaned(" ".join(["word"] * 5))
+    visible = _cleaned(" ".join(["word"] * 200), kind)
+
+    assert extraction_missed_content(extracted, visible) is False
+
+
+SIDEBAR_TOPICS = "harbour bridge council museum river tram school garden market station".split()
+
+
+def test_a_short_article_beside_a_long_link_list_keeps_trafilaturas_reading():
+    """Two paragraphs beside 150 linked headlines: trafilatura read the article, and the
+    visible text, ten times longer, is the page around it. An extraction that reads as prose
+    found the content, however short."""
+    story = "".join(f"<p>{p}</p>" for p in BUS_PARAGRAPHS[:2])
+    headlines = "".join(
+        f'<li><a href="/p{n}">The {SIDEBAR_TOPICS[n % 10]} story number {n} in the '
+        f"{SIDEBAR_TOPICS[n * 3 % 10]} weekly</a></li>"
+        for n in range(150)
+    )
+    html = (
+        f"<html><body><div id='main'><article><h1>Bus network to grow</h1>{story}</article>"
+        f"</div><div id='sidebar'><h3>My writing elsewhere</h3><ul>{headlines}</ul></div>"
+        "</body></html>"
+    )
+
+    cleaned = clean_html(html)
+
+    assert cleaned.extractor == "trafilatura"
+    assert cleaned.text == "\n\n".join(("Bus network to grow", *BUS_PARAGRAPHS[:2]))
+    assert reasons(cleaned)["The harbour story number 0 in the harbour weekly"] == (
+        "outside_main_content"
+    )
 
 
 def test_removals_know_where_they_stood_among_the_kept_paragraphs():

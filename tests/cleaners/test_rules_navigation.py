@@ -1,7 +1,8 @@
 import pytest
 from cleaner_samples import BUS_PARAGRAPHS, doc, reason_by_text
 
-from cleaners.rules.navigation import Breadcrumbs, NavigationLines
+from cleaners.document import Block, Document
+from cleaners.rules.navigation import Breadcrumbs, NavigationLines, PageAsides
 
 
 @pytest.mark.parametrize(
@@ -68,3 +69,30 @@ def test_navigation_lines_go(line):
 )
 def test_sentences_with_navigation_words_stay(line):
     assert NavigationLines().judge(doc(line)) == []
+
+
+def test_page_asides_go_when_the_page_has_prose_of_its_own():
+    document = Document(
+        (
+            Block(0, "Latest posts", "aside"),
+            Block(1, BUS_PARAGRAPHS[0], "line"),
+            Block(2, "About this blog: a long sidebar text of its own.", "aside"),
+        )
+    )
+
+    removals = PageAsides().judge(document)
+
+    assert [(r.block.index, r.cleaner, r.reason) for r in removals] == [
+        (0, "navigation", "page_aside"),
+        (2, "navigation", "page_aside"),
+    ]
+
+
+def test_page_asides_stay_when_they_hold_all_the_prose():
+    document = Document((Block(0, "Bus news", "line"), Block(1, BUS_PARAGRAPHS[0], "aside")))
+
+    assert PageAsides().judge(document) == []
+
+
+def test_a_text_dump_has_no_asides():
+    assert PageAsides().judge(doc("Latest posts", BUS_PARAGRAPHS[0])) == []
