@@ -21,10 +21,14 @@ BlockKind = Literal[
     "aside",
     "comment",
     "post",
+    "related",
 ]
 COMMENT_BLOCK_KINDS: frozenset[BlockKind] = frozenset({"comment", "post"})
 """Kinds of the lines of a page's comments: a comment section known from the page's markup, a
 post of a thread known from its shape (`cleaners.threads`)."""
+BESIDE_CONTENT: frozenset[BlockKind] = COMMENT_BLOCK_KINDS | {"aside", "related"}
+"""Visible lines that the page's markup or a thread's shape puts beside its content: comments,
+asides, related-content boxes (`cleaners.html.visible_lines`)."""
 MetaField = Literal["title", "author", "published", "site"]
 Origin = Literal["html", "text"]
 Extractor = Literal[

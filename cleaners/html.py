@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
 from cleaners.document import Block, BlockKind, Document, Meta
-from cleaners.patterns import COMMENT_SECTION_NAMES, INVISIBLE_CHARACTERS
+from cleaners.patterns import (
+    COMMENT_SECTION_NAMES,
+    INVISIBLE_CHARACTERS,
+    RELATED_SECTION_NAMES,
+    normalise,
+)
 from cleaners.text import raw_lines, squash
 from cleaners.threads import with_threads_marked
 
@@ -95,12 +100,27 @@ def html_page(html: str, *, url: str | None = None) -> HtmlPage:
     visible = with_threads_marked(Document(visible_blocks, meta, origin="text"))
     if extracted is None or extracted.body is None or not _has_text(extracted.body):
         return HtmlPage(None, visible)
-    blocks = tuple(_blocks(extracted.body))
+    blocks = with_related_marked(tuple(_blocks(extracted.body)), visible_blocks)
     items = repeated_items(page, blocks)
     return HtmlPage(
         Document(blocks, meta, origin="html"),
         visible,
         Document(items, meta, origin="text") if items else None,
+    )
+
+
+def with_related_marked(blocks: tuple[Block, ...], visible: tuple[Block, ...]) -> tuple[Block, ...]:
+    """trafilatura's blocks, those that are a line of the page's related boxes (and no line
+    outside them) made kind "related": its reading takes a box in when the box outweighs a
+    short article (its fallback extractors do), and the box is no more the article there than
+    in the visible text."""
+    related = {normalise(b.text) for b in visible if b.kind == "related"}
+    if not related:
+        return blocks
+    related -= {normalise(b.text) for b in visible if b.kind != "related"}
+    return tuple(
+        replace(block, kind="related") if normalise(block.text) in related else block
+        for block in blocks
     )
 
 
@@ -197,7 +217,8 @@ def visible_lines(element: etree._Element) -> tuple[Block, ...]:
     """The element's text with a line break at every block element, as a browser renders it
     (scripts, styles, forms' controls and hidden elements left out), one block per line.
 
-    A line that stands mostly inside a comment section is a "comment"; one that stands mostly
+    A line that stands mostly inside a comment section is a "comment"; one inside a box of
+    related or recommended links (`RELATED_SECTION_NAMES`) "related"; one that stands mostly
     inside another element that trafilatura removes as a whole (an `<aside>`, `<nav>` or
     `<footer>`) an "aside"; one more than
     `LINK_MAX_SHARE` of whose text is link text a "link"; any other line that stands mostly
@@ -212,24 +233,26 @@ LINK_MAX_SHARE = 0.2
 """jusText's link-density cut: above it, a block is navigation or a teaser, not text."""
 _LINK_OPEN, _LINK_CLOSE, _ITEM_OPEN, _ITEM_CLOSE = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3"
 _ASIDE_OPEN, _ASIDE_CLOSE, _COMMENTS_OPEN, _COMMENTS_CLOSE = "\ufdd4", "\ufdd5", "\ufdd6", "\ufdd7"
-"""Where `<a>`, `<li>`, aside elements (`_ASIDE_TAGS`) and comment sections start and end in
+_RELATED_OPEN, _RELATED_CLOSE = "\ufdd8", "\ufdd9"
+"""Where `<a>`, `<li>`, aside elements (`_ASIDE_TAGS`), comment sections and related boxes
+start and end in
 the rendered text: Unicode noncharacters, kept for internal use by the standard and taken out
 of every page before parsing."""
-_MARKER = re.compile("([\ufdd0-\ufdd7])")
+_MARKER = re.compile("([\ufdd0-\ufdd9])")
 
 
 def _lines(rendered: str) -> tuple[Block, ...]:
     """Blocks from `_render`'s text, each line's runs of whitespace made one space, with the
     kind its share of aside, link and list-item text gives it (`visible_lines`)."""
     blocks: list[Block] = []
-    # <a>, <li>, aside elements and comment sections open where the line starts
-    links = items = asides = comments = 0
+    # <a>, <li>, aside elements, comment sections and related boxes open where the line starts
+    links = items = asides = comments = related = 0
     for raw in raw_lines(rendered):
-        if not (links or items or asides or comments or _MARKER.search(raw)):
+        if not (links or items or asides or comments or related or _MARKER.search(raw)):
             if text := squash(raw):
                 blocks.append(Block(len(blocks), text, "line"))
             continue
-        chars = link_chars = item_chars = aside_chars = comment_chars = 0
+        chars = link_chars = item_chars = aside_chars = comment_chars = related_chars = 0
         for piece in _MARKER.split(raw):
             if piece in (_LINK_OPEN, _LINK_CLOSE):
                 links = links + 1 if piece == _LINK_OPEN else max(links - 1, 0)
@@ -239,17 +262,22 @@ def _lines(rendered: str) -> tuple[Block, ...]:
                 asides = asides + 1 if piece == _ASIDE_OPEN else max(asides - 1, 0)
             elif piece in (_COMMENTS_OPEN, _COMMENTS_CLOSE):
                 comments = comments + 1 if piece == _COMMENTS_OPEN else max(comments - 1, 0)
+            elif piece in (_RELATED_OPEN, _RELATED_CLOSE):
+                related = related + 1 if piece == _RELATED_OPEN else max(related - 1, 0)
             elif count := len("".join(piece.split())):
                 chars += count
                 link_chars += count if links else 0
                 item_chars += count if items else 0
                 aside_chars += count if asides else 0
                 comment_chars += count if comments else 0
+                related_chars += count if related else 0
         if not chars:
             continue
         text = squash(_MARKER.sub("", raw))
         if 2 * comment_chars > chars:
             kind: BlockKind = "comment"
+        elif 2 * related_chars > chars:
+            kind = "related"
         elif 2 * aside_chars > chars:
             kind = "aside"
         elif link_chars > LINK_MAX_SHARE * chars:
@@ -272,6 +300,8 @@ def _render(element: etree._Element, parts: list[str]) -> None:
             parts.append(" ")
         if tag in _COMMENT_CONTAINERS and _is_comments(element):
             opening, closing = _COMMENTS_OPEN, _COMMENTS_CLOSE
+        elif tag in _RELATED_CONTAINERS and _is_related(element):
+            opening, closing = _RELATED_OPEN, _RELATED_CLOSE
         elif tag in _ASIDE_TAGS:
             opening, closing = _ASIDE_OPEN, _ASIDE_CLOSE
         else:
@@ -298,9 +328,34 @@ _COMMENT_CONTAINERS = frozenset({"div", "section", "ul", "ol", "dl"})
 def _is_comments(element: etree._Element) -> bool:
     """Whether the element's id or class names it a comment section, as trafilatura reads
     them (`COMMENT_SECTION_NAMES`)."""
+    return _named(element, COMMENT_SECTION_NAMES)
+
+
+_RELATED_CONTAINERS = frozenset({"div", "section", "aside", "ul", "ol"})
+
+
+def _is_related(element: etree._Element) -> bool:
+    """Whether the element is a box of related links: its id or class names it one
+    (`RELATED_SECTION_NAMES`), most of its text is link text (`RELATED_MIN_LINK_SHARE`), and
+    it holds no `<h1>` (a page's headline is in its article, never in a box of links to other
+    pages). A section called "more-on-lists" of a tutorial, a "map-and-related" search form,
+    are prose and controls, not links."""
+    if not _named(element, RELATED_SECTION_NAMES):
+        return False
+    if element.find(".//h1") is not None:
+        return False
+    text = len("".join(element.text_content().split()))
+    links = sum(len("".join(a.text_content().split())) for a in element.iter("a"))
+    return text > 0 and links >= RELATED_MIN_LINK_SHARE * text
+
+
+RELATED_MIN_LINK_SHARE = 0.5
+
+
+def _named(element: etree._Element, names: re.Pattern[str]) -> bool:
+    """Whether the element's id or class (lowercased) matches `names`."""
     return any(
-        COMMENT_SECTION_NAMES.search((element.get(attribute) or "").lower())
-        for attribute in ("id", "class")
+        names.search((element.get(attribute) or "").lower()) for attribute in ("id", "class")
     )
 
 

@@ -74,7 +74,10 @@ def post_header(text: str) -> HeaderKind | None:
     key = normalise(text)
     tokens = words(key)
     if tokens and all(t in POST_ACTIONS or t.isdigit() for t in tokens):
-        return "action" if any(t in POST_REPLY_ACTIONS for t in tokens) else None
+        if any(t in POST_REPLY_ACTIONS for t in tokens):
+            return "action"
+        if not all(t.isdigit() for t in tokens):
+            return None  # "Like 3", "Report": an action, but no reply to a post
     if COMMENT_VERB.search(key):
         return "verb"
     dated = DATE_IN_LINE.search(key) is not None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cleaners.document import Document, Removal
+from cleaners.document import BESIDE_CONTENT, Document, Removal
 from cleaners.signals import is_prose, word_count
 
 
@@ -22,32 +22,53 @@ from cleaners.signals import is_prose, word_count
 class MainRegion:
     """Removes what lies outside the prose-densest run of blocks.
 
-    Only on pages with at least `min_prose_words` prose words making up at least
-    `min_prose_share` of all words: forums, listings and product pages keep everything.
+    On pages with at least `min_prose_words` prose words making up at least
+    `min_prose_share` of all words; forums, listings and product pages keep everything. A
+    short article under big sidebars has a small share, yet its prose stands in one place:
+    when the run holds `concentrated_share` of the page's prose in at least
+    `concentrated_min_paragraphs` paragraphs, and the page has `concentrated_min_prose_words`,
+    the run is the article whatever the share. A listing's one-paragraph introduction is no
+    such run, and prose spread over a page (a forum's posts, a catalogue's descriptions) is
+    not concentrated. `cut_concentrated=False` leaves that cut out.
     """
 
     short_line_penalty: float = 2.0
     min_prose_words: int = 150
     min_prose_share: float = 0.4
+    concentrated_min_prose_words: int = 80
+    concentrated_share: float = 0.75
+    concentrated_min_paragraphs: int = 2
+    cut_concentrated: bool = True
     name: str = "region"
 
     def __post_init__(self) -> None:
         if self.short_line_penalty <= 0:
             raise ValueError("short_line_penalty must be positive")
-        if self.min_prose_words < 0:
-            raise ValueError("min_prose_words must be >= 0")
-        if not 0.0 <= self.min_prose_share <= 1.0:
-            raise ValueError("min_prose_share must be between 0 and 1")
+        if self.min_prose_words < 0 or self.concentrated_min_prose_words < 0:
+            raise ValueError("prose word minimums must be >= 0")
+        if self.concentrated_min_paragraphs < 1:
+            raise ValueError("concentrated_min_paragraphs must be at least 1")
+        for share in (self.min_prose_share, self.concentrated_share):
+            if not 0.0 <= share <= 1.0:
+                raise ValueError("shares must be between 0 and 1")
 
     def judge(self, doc: Document) -> list[Removal]:
         scores = prose_scores(doc, self.short_line_penalty)
         prose_words = sum(s for s in scores if s > 0)
-        if prose_words < self.min_prose_words:
-            return []
         total_words = sum(word_count(b.text) for b in doc.blocks) or 1
-        if prose_words / total_words < self.min_prose_share:
-            return []
         start, end = best_run(scores)
+        spread = prose_words >= self.min_prose_words and (
+            prose_words / total_words >= self.min_prose_share
+        )
+        in_run = [s for s in scores[start:end] if s > 0]
+        concentrated = (
+            self.cut_concentrated
+            and prose_words >= self.concentrated_min_prose_words
+            and len(in_run) >= self.concentrated_min_paragraphs
+            and sum(in_run) >= self.concentrated_share * prose_words
+        )
+        if not (spread or concentrated):
+            return []
         return [
             Removal(block, self.name, "outside_main_region")
             for position, block in enumerate(doc.blocks)
@@ -56,9 +77,14 @@ class MainRegion:
 
 
 def prose_scores(doc: Document, short_line_penalty: float) -> list[float]:
-    """Per block: its word count if it is prose, minus the penalty if not."""
+    """Per block: its word count if it is prose, minus the penalty if not. Lines that the
+    markup or a thread's shape puts beside the content are never the article's prose: a
+    sidebar's tag cloud or a comment is one long line."""
     return [
-        float(word_count(b.text)) if is_prose(b.text) else -short_line_penalty for b in doc.blocks
+        float(word_count(b.text))
+        if b.kind not in BESIDE_CONTENT and is_prose(b.text)
+        else -short_line_penalty
+        for b in doc.blocks
     ]
 
 

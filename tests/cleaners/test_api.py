@@ -465,3 +465,23 @@ def test_a_long_comment_thread_is_not_content_the_extractor_missed():
     assert all(paragraph in cleaned.text for paragraph in STORY)
     assert not any(line in cleaned.text for line in THREAD)
     assert {reasons(cleaned)[line] for line in THREAD} == {"comment_section"}
+
+
+def test_a_box_of_related_stories_is_no_content_the_extractor_missed():
+    """A two-paragraph story beside a box of forty teasers: trafilatura's reading takes the box
+    in (it outweighs the story), but the box is no reading of the page, and its lines are
+    related links in the audit."""
+    story = "".join(f"<p>{paragraph}</p>" for paragraph in STORY)
+    teasers = tuple(f"Teaser {n}: {line}" for n, line in enumerate(THREAD))
+    box = "".join(f'<li><p><a href="/{n}">{line}</a></p></li>' for n, line in enumerate(teasers))
+    html = (
+        "<html><body><article><h1>Breakwater holds</h1>"
+        f'{story}</article><div class="related-stories"><ul>{box}</ul></div></body></html>'
+    )
+
+    cleaned = clean_html(html)
+
+    assert cleaned.extractor != "visible_text"
+    assert all(paragraph in cleaned.text for paragraph in STORY)
+    assert not any(line in cleaned.text for line in teasers)
+    assert {reasons(cleaned)[line] for line in teasers} == {"related_list"}

@@ -121,7 +121,7 @@ def test_visible_lines_in_sections_trafilatura_removes_are_comments_or_asides():
         "<p>Buses run every ten minutes on weekdays</p>"
         '<section id="comments"><p>Mine was late twice this week</p>'
         '<ul class="comment-list"><li><a href="/u/ana">ana</a></li></ul></section>'
-        '<div class="recommended-comments-widget"><p>Most liked</p></div>'
+        '<div class="liked-comments-widget"><p>Most liked</p></div>'
         "<aside><p>Night buses</p></aside><p>Fares <nav>Home</nav></p><footer>Imprint</footer>"
     )
 
@@ -136,6 +136,26 @@ def test_visible_lines_in_sections_trafilatura_removes_are_comments_or_asides():
         ("line", "Fares"),
         ("aside", "Home"),
         ("aside", "Imprint"),
+    ]
+
+
+def test_visible_lines_in_a_box_of_related_links_are_related():
+    body = (
+        "<p>Buses run every ten minutes on weekdays</p>"
+        '<div class="jp-relatedposts"><p><a href="/t">Tram line opens in May</a></p></div>'
+        '<ul id="most-read-box"><li><a href="/n">Night buses return</a></li></ul>'
+        '<div class="related-wrap"><h1><a href="/b">Buses every ten minutes</a></h1></div>'
+        '<section id="more-on-fares"><p>Fares rise in <a href="/j">Jan</a> by a tenth</p></section>'
+    )
+
+    visible = html_page(page(body)).visible
+
+    assert [(b.kind, b.text) for b in visible.blocks] == [
+        ("line", "Buses run every ten minutes on weekdays"),
+        ("related", "Tram line opens in May"),
+        ("related", "Night buses return"),
+        ("link", "Buses every ten minutes"),  # the headline's container is the article's
+        ("line", "Fares rise in Jan by a tenth"),  # named so, but prose, not links
     ]
 
 

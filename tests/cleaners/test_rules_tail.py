@@ -19,6 +19,7 @@ MULTILINGUAL_MARKERS = (
     "Читайте также",
     "Kommentare",
     "You may also like:",
+    "Newer Post Older Post Home",
 )
 
 

@@ -23,6 +23,8 @@ ARTICLE = (*BUS_PARAGRAPHS, inquiry_paragraph(19))
         ("Rosa 3 days ago", "timed"),
         ("vor 2 Stunden", "timed"),
         ("1. William Kirk - August 8, 2012", "dated"),
+        ("2012-10-29", "dated"),  # a date of numbers alone is no action line of counts
+        ("12", None),
         ("Reply", "action"),
         ("ReplyDelete", "action"),
         ("Report abuse", "action"),
