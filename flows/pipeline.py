@@ -24,6 +24,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.deployments.runner import EntrypointType
 from prefect.futures import PrefectFuture, as_completed
+from prefect.states import Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from cleaners.near_dup import NearDupIndex
@@ -94,9 +95,16 @@ def dask_slots(address: str) -> int:
         return max(1, sum(client.nthreads().values()))
 
 
+def batch_task_run_name() -> str:
+    """A batch's task run is named after its number in the log's lines ("batch 2/3"), from 1."""
+    from prefect.runtime import task_run
+
+    return f"batch-{task_run.parameters['batch_no'] + 1}"
+
+
 @task(
     name="clean-batch",
-    task_run_name="batch-{batch_no}",
+    task_run_name=batch_task_run_name,
     cache_policy=NO_CACHE,
     persist_result=False,
 )
@@ -158,8 +166,13 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:MAX_ERROR_CHARS]
 
 
-@flow(name="clean-dumps", task_runner=ThreadPoolTaskRunner(), persist_result=False)
-def clean_dumps(params: CleanParams) -> RunSummary:
+@flow(
+    name="clean-dumps",
+    flow_run_name="{params.run_id}",
+    task_runner=ThreadPoolTaskRunner(),
+    persist_result=False,
+)
+def clean_dumps(params: CleanParams) -> RunSummary | State:
     """Clean every dump under `params.inputs` into Parquet under `params.out`.
 
     The run holds OUT's lock throughout (a second run on the same OUT fails at once with
@@ -167,7 +180,9 @@ def clean_dumps(params: CleanParams) -> RunSummary:
     says OUT already holds, unchanged, are skipped; a file is entered in the ledger once its
     batch's parts are in place. A bad page becomes a reject inside its batch; a batch that
     crashes as a whole becomes `batch_failed` rejects for its files (and stays out of the
-    ledger, so the next run tries them again): every input is accounted for.
+    ledger, so the next run tries them again): every input is accounted for. A run with
+    failed batches ends Failed, its summary the state's data, so Prefect's automations and
+    alerts see it; the flow run is named after the run id.
     """
     from flows.lifetime import exit_with_parent  # a served run ends with `winnow serve`
 
@@ -190,7 +205,17 @@ def clean_dumps(params: CleanParams) -> RunSummary:
         key=TABLE_ARTIFACT_KEY,
         description=f"Figures of clean run {params.run_id}",
     )
+    if summary.failed_batches:
+        return Failed(message=failed_run_message(summary), data=summary)
     return summary
+
+
+def failed_run_message(summary: RunSummary) -> str:
+    failed_inputs = summary.report.reject_reasons[BATCH_FAILED]
+    return (
+        f"{summary.failed_batches} of {summary.batches} batches failed: {failed_inputs} inputs"
+        f" recorded as {BATCH_FAILED} rejects"
+    )
 
 
 def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
@@ -219,7 +244,6 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
         extra=progress,
     )
     failed = 0
-    reported = 0  # progress lines so far: the position each line shows
     # Earlier runs' pages, read only when there is something to compare with them or to take
     # out: a scheduled run that finds nothing new does not read the whole index.
     index = load_index(out) if batches or vanished else NearDupIndex()
@@ -263,8 +287,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                 report = record_failed_batch(
                     files, params.out, run_id=params.run_id, batch_no=batch_no, error=error
                 )
-                reported += 1
-                logger.error(failed_batch_line(reported, len(batches), len(files), error))
+                logger.error(failed_batch_line(batch_no + 1, len(batches), len(files), error))
                 total += report
                 finished_batches[batch_no] = None
             while next_in_order in finished_batches:
@@ -274,8 +297,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                     forget_documents(out, index, report.deleted_doc_ids)
                     report = _with_duplicates_marked(report, out, index, params, next_in_order)
                     ledger.record(report.fingerprints, run_id=params.run_id)
-                    reported += 1
-                    logger.info(batch_line(reported, len(batches), report), extra=progress)
+                    logger.info(batch_line(next_in_order + 1, len(batches), report), extra=progress)
                     total += replace(report, fingerprints=(), signatures=(), deleted_doc_ids=())
                 next_in_order += 1
         ledger.record_run(
@@ -382,7 +404,13 @@ def flow_for(params: CleanParams) -> Flow:
 
 
 def run_clean(params: CleanParams) -> RunSummary:
-    return flow_for(params)(params)
+    """The run's summary, whether it ended Completed or Failed (failed batches); an exception
+    that ended the run is raised."""
+    state = flow_for(params)(params, return_state=True)
+    summary = state.result(raise_on_failure=False)
+    if isinstance(summary, BaseException):
+        raise summary
+    return summary
 
 
 def serve_clean(

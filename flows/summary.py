@@ -39,20 +39,20 @@ class RunSummary:
         return self.report.inputs / self.wall_seconds if self.wall_seconds > 0 else 0.0
 
 
-def batch_line(position: int, total: int, report: BatchReport) -> str:
-    """Progress line for one finished batch; `position` counts the batches reported so far,
-    from 1 (batches are reported in batch order, whatever order they finish in)."""
+def batch_line(number: int, total: int, report: BatchReport) -> str:
+    """Progress line for one finished batch; `number` is the batch's, from 1, as its task run
+    is named (batches are reported in batch order, whatever order they finish in)."""
     return (
-        f"batch {position}/{total}: {report.records} records, {report.rejects} rejects"
+        f"batch {number}/{total}: {report.records} records, {report.rejects} rejects"
         f" ({report.files} files, {report.seconds:.1f} s)"
     )
 
 
-def failed_batch_line(position: int, total: int, files: int, error: str) -> str:
+def failed_batch_line(number: int, total: int, files: int, error: str) -> str:
     """An error line, which Prefect's own console handler prints too (not through the CLI):
     the error may quote a file name or page text, so its control characters are shown."""
     return (
-        f"batch {position}/{total}: FAILED, {files} files recorded as batch_failed"
+        f"batch {number}/{total}: FAILED, {files} files recorded as batch_failed"
         f" ({printable(error)})"
     )
 

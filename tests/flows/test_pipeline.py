@@ -19,6 +19,7 @@ from flows.pipeline import (
     clean_batch,
     clean_dumps,
     record_failed_batch,
+    run_clean,
     serve_clean,
     split_batches,
 )
@@ -142,6 +143,18 @@ def read_artifact_markdown(key: str) -> str:
     return str(artifact.data)
 
 
+def flow_run_and_task_runs(name: str):
+    """The flow run of that name, and its task runs' names with their final state types."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+
+    runs_named = FlowRunFilter(name=FlowRunFilterName(any_=[name]))
+    with get_client(sync_client=True) as client:
+        (run,) = client.read_flow_runs(flow_run_filter=runs_named)
+        tasks = client.read_task_runs(flow_run_filter=runs_named)
+    return run, {task.name: task.state.type.value for task in tasks}
+
+
 def test_flow_cleans_every_input_into_parquet(prefect_harness, dump_folder, tmp_path):
     out = tmp_path / "out"
     params = CleanParams(
@@ -150,6 +163,9 @@ def test_flow_cleans_every_input_into_parquet(prefect_harness, dump_folder, tmp_
 
     summary = clean_dumps(params)
 
+    run, batches = flow_run_and_task_runs("flow-test")
+    assert run.state.type.value == "COMPLETED"
+    assert batches == {"batch-1": "COMPLETED", "batch-2": "COMPLETED"}
     report = summary.report
     assert (summary.files, summary.batches, summary.failed_batches) == (3, 2, 0)
     assert (report.inputs, report.records, report.rejects) == (3, 2, 1)
@@ -192,10 +208,16 @@ def test_flow_records_the_files_of_a_crashed_batch_as_rejects(
         inputs=[str(dump_folder)], out=str(out), batch_size=1, workers=2, run_id="crash"
     )
 
-    summary = clean_dumps(params)
+    summary = run_clean(params)
 
     # Files sort by path: empty.html, notes.txt, site/article.html; batch 1 is notes.txt.
     assert (summary.batches, summary.failed_batches) == (3, 1)
+    run, batches = flow_run_and_task_runs("crash")
+    assert (run.state.type.value, run.state.message) == (
+        "FAILED",
+        "1 of 3 batches failed: 1 inputs recorded as batch_failed rejects",
+    )
+    assert batches == {"batch-1": "COMPLETED", "batch-2": "FAILED", "batch-3": "COMPLETED"}
     report = summary.report
     assert report.reject_reasons == Counter({"empty_file": 1, "batch_failed": 1})
     assert (report.inputs, report.records, report.rejects) == (3, 1, 2)
