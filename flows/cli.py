@@ -14,9 +14,10 @@ import signal
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
+from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 from rich.console import Console
@@ -101,7 +102,12 @@ def _megabytes(text: str) -> int:
 
 
 class _OneLineParser(argparse.ArgumentParser):
-    """Usage errors as a single line instead of the usage block plus the error."""
+    """Usage errors as a single line instead of the usage block plus the error. Options are
+    taken only as spelt in full: `--worker 2` is an error, not `--workers 2`, so a script's
+    typo never turns into another option when one is added later."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_CONFIG, printable(f"{self.prog}: error: {message} (see --help)\n"))
@@ -111,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(
         prog="winnow", description="Turn raw web page dumps into clean article text."
     )
+    parser.add_argument("--version", action="version", version=f"winnow {version('winnow')}")
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_OneLineParser
     )
@@ -237,7 +244,7 @@ def _add_clean_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="dump file, folder (recursive) or glob"
     )
-    parser.add_argument("--out", required=True, help="output folder (created if missing)")
+    parser.add_argument("-o", "--out", required=True, help="output folder (created if missing)")
     parser.add_argument(
         "--batch-size",
         type=int,
@@ -482,7 +489,33 @@ def _clean(args: argparse.Namespace) -> int:
     if problem := _check_dask(params.dask_address):
         print_error(f"winnow clean: error: {problem}")
         return EXIT_BAD_CONFIG
+    if not _anything_to_clean(params):
+        print_error(NO_DUMP_FILES)
+        return EXIT_RUN_PROBLEM
     return _run_clean(params)
+
+
+NO_DUMP_FILES = "winnow clean: no dump files found in the inputs"
+
+
+def _anything_to_clean(params: CleanParams) -> bool:
+    """Whether local inputs list a dump file, or OUT's ledger has files in their scope that a
+    run would record as deleted: if neither, the run would do nothing, and saying so needs
+    no Prefect server. Remote inputs are listed by the run itself."""
+    from flows.ledger import LEDGER_NAME, InputScope, Ledger
+    from flows.readers import list_dumps
+    from flows.storage import is_uri
+
+    if any(is_uri(spec) for spec in params.inputs) or list_dumps(params.inputs):
+        return True
+    state = location(params.out).state_dir()
+    if not (state / LEDGER_NAME).is_file():
+        return False
+    ledger = Ledger(state)
+    try:
+        return bool(ledger.vanished(InputScope(params.inputs), ()))
+    finally:
+        ledger.close()
 
 
 def _check_output_free(out: str) -> None:
@@ -557,7 +590,7 @@ def _run_clean(params: CleanParams) -> int:
             printer.stop()
     print_to_reader(format_summary(summary))
     if summary.files == 0:
-        print_error("winnow clean: no dump files found in the inputs")
+        print_error(NO_DUMP_FILES)
         return EXIT_RUN_PROBLEM
     return EXIT_RUN_PROBLEM if summary.failed_batches else EXIT_OK
 
@@ -779,6 +812,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
+    from cleaners.reasons import is_known_removal
     from flows.inspection import (
         NothingToInspect,
         ReasonColours,
@@ -790,6 +824,12 @@ def _inspect(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         print_error("winnow inspect: error: --limit must be at least 1")
+        return EXIT_BAD_CONFIG
+    if args.reason is not None and not is_known_removal(args.reason):
+        print_error(
+            f"winnow inspect: error: --reason: no cleaner gives {args.reason!r}; give a reason "
+            'such as "byline", a cleaner such as "widgets", or both ("widgets/social_share")'
+        )
         return EXIT_BAD_CONFIG
     try:
         rows = latest_records(args.out, source=args.source, reason=args.reason, limit=args.limit)

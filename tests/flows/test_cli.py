@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,15 @@ BAD_CONFIGURATIONS = {
         ["clean", "{dumps}", "--out", "{tmp}/out", "--batch-mb", "inf"],
         "not a number of MB",
     ),
-    "no-out": (["clean", "{dumps}"], "the following arguments are required: --out"),
+    "no-out": (["clean", "{dumps}"], "the following arguments are required: -o/--out"),
+    "abbreviated-option": (
+        ["clean", "{dumps}", "--out", "{tmp}/out", "--worker", "2"],
+        "unrecognized arguments: --worker 2",
+    ),
+    "short-out-option": (
+        ["clean", "{tmp}/missing", "-o", "{tmp}/out"],
+        "INPUT: '{tmp}/missing' is not a file",
+    ),
     "unknown-command": (["polish", "{dumps}"], "invalid choice: 'polish'"),
     "serve-without-schedule": (
         ["serve", "{dumps}", "--out", "{tmp}/out"],
@@ -117,6 +126,8 @@ BAD_CONFIGURATIONS = {
 OTHER_CASES = {
     "serve-bad-cron": ["serve", "{dumps}", "--out", "{tmp}/out", "--cron", "*/61 x"],
     "clean-help": ["clean", "--help"],
+    "version": ["--version"],
+    "no-dump-files": ["clean", "{tmp}/no-dumps", "--out", "{tmp}/out"],
 }
 
 
@@ -161,6 +172,8 @@ def cli_runs(tmp_path_factory) -> dict[str, CliRun]:
         tmp, report = tmp_path_factory.mktemp(name), tmp_path_factory.mktemp(f"{name}-report")
         (tmp / "file").write_text("")
         os.mkfifo(tmp / "fifo")
+        (tmp / "no-dumps").mkdir()
+        (tmp / "no-dumps" / "scan.pdf").write_text("not a dump")
         folders[name] = (tmp, write_dumps(tmp / "dumps"), report)
         plan.append([str(report), [arg.format(tmp=tmp, dumps=tmp / "dumps") for arg in args]])
 
@@ -220,6 +233,18 @@ def test_help_lists_the_clean_options(cli_runs):
     assert run.returncode == 0
     for option in ("--out", "--batch-size", "--workers", "--max-page-mb", "--run-id"):
         assert option in run.stdout
+
+
+def test_a_folder_without_dump_files_says_so_before_prefect_starts(cli_runs):
+    run = cli_runs["no-dump-files"]
+    assert (run.returncode, run.stderr) == (1, "winnow clean: no dump files found in the inputs\n")
+    assert not run.prefect_imported
+    assert run.seconds < 10
+
+
+def test_version_is_the_installed_package_s(cli_runs):
+    run = cli_runs["version"]
+    assert (run.returncode, run.stdout) == (0, f"winnow {version('winnow')}\n")
 
 
 def test_clean_prints_progress_and_summary(

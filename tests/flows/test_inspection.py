@@ -246,6 +246,12 @@ def test_cli_prints_plain_text_or_json_lines(out, capsys):
     [
         (["--source", "d.txt"], "winnow inspect: source not found in {out}: d.txt\n"),
         (["--limit", "0"], "winnow inspect: error: --limit must be at least 1\n"),
+        (
+            ["--reason", "bylines/date_line"],
+            "winnow inspect: error: --reason: no cleaner gives 'bylines/date_line'; give a "
+            'reason such as "byline", a cleaner such as "widgets", or both '
+            '("widgets/social_share")\n',
+        ),
     ],
 )
 def test_cli_exits_2_with_one_line(out, capsys, args, message):
