@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from contextlib import ExitStack
 from importlib.metadata import version
@@ -474,6 +475,7 @@ class _StopOnInterrupt:
 
 
 def _clean(args: argparse.Namespace) -> int:
+    started = time.monotonic()
     try:
         params = _params(args)
         _check_output_free(params.out)
@@ -492,7 +494,7 @@ def _clean(args: argparse.Namespace) -> int:
     if not _anything_to_clean(params):
         print_error(NO_DUMP_FILES)
         return EXIT_RUN_PROBLEM
-    return _run_clean(params)
+    return _run_clean(params, started)
 
 
 NO_DUMP_FILES = "winnow clean: no dump files found in the inputs"
@@ -556,7 +558,9 @@ its task runs and events (the task-run recorder and event persister stay on) and
 schedules, automations or clean-up services. Measured: 216 -> 176 MiB resident."""
 
 
-def _run_clean(params: CleanParams) -> int:
+def _run_clean(params: CleanParams, started: float) -> int:
+    """Run the flow with a server winnow starts unless PREFECT_API_URL names one; `started`
+    (`time.monotonic()`) is when the command began, for the summary's wall time."""
     set_env_defaults()
     if not os.environ.get("PREFECT_API_URL"):
         for name, value in ONE_OFF_SERVER_ENV_DEFAULTS.items():
@@ -564,17 +568,19 @@ def _run_clean(params: CleanParams) -> int:
     seed_prefect_database()
     from flows.pipeline import run_clean
     from flows.server import ServerFailed
-    from flows.summary import PROGRESS_FLAG, format_summary
+    from flows.summary import PROGRESS_FLAG, RunTiming, format_summary
 
     flow_run_logger = logging.getLogger("prefect.flow_runs")
     printer = _progress_printer(PROGRESS_FLAG)
     flow_run_logger.addHandler(printer)
     with ExitStack() as stack:
+        server_started = time.monotonic()
         try:
             _use_reachable_server(stack, params.out, "clean")
         except ServerFailed as exc:
             print_error(f"winnow clean: {exc}")
             return EXIT_RUN_PROBLEM
+        server_seconds = time.monotonic() - server_started
         interrupt = _StopOnInterrupt(params.out, printer)
         previous_handler = signal.signal(signal.SIGINT, interrupt)
         try:
@@ -588,7 +594,8 @@ def _run_clean(params: CleanParams) -> int:
             signal.signal(signal.SIGINT, previous_handler)
             flow_run_logger.removeHandler(printer)
             printer.stop()
-    print_to_reader(format_summary(summary))
+    timing = RunTiming(total_seconds=time.monotonic() - started, server_seconds=server_seconds)
+    print_to_reader(format_summary(summary, timing=timing))
     if summary.files == 0:
         print_error(NO_DUMP_FILES)
         return EXIT_RUN_PROBLEM

@@ -89,14 +89,29 @@ def summary_line(summary: RunSummary) -> str:
     return line
 
 
-def format_summary(summary: RunSummary) -> str:
-    """Plain-text summary for the terminal."""
+@dataclass(frozen=True)
+class RunTiming:
+    """What the command spent around the flow's own cleaning (`RunSummary.wall_seconds`):
+    the whole command from its start, and the part of it spent starting a Prefect server
+    (0 with PREFECT_API_URL set)."""
+
+    total_seconds: float
+    server_seconds: float
+
+
+def format_summary(summary: RunSummary, *, timing: RunTiming | None = None) -> str:
+    """Plain-text summary for the terminal; with `timing`, the command's wall time too, and
+    what went to starting the server and to the flow run's own start and end."""
     report = summary.report
-    lines = [
-        _files_line(summary),
-        _counts_line(report),
-        f"{summary.wall_seconds:.1f} s, {summary.docs_per_second:.1f} docs/s",
-    ]
+    time_line = f"{summary.wall_seconds:.1f} s, {summary.docs_per_second:.1f} docs/s"
+    if timing is not None:
+        flow_run = max(timing.total_seconds - timing.server_seconds - summary.wall_seconds, 0.0)
+        time_line = (
+            f"{summary.wall_seconds:.1f} s cleaning ({summary.docs_per_second:.1f} docs/s);"
+            f" {timing.total_seconds:.1f} s wall: {timing.server_seconds:.1f} s starting the"
+            f" Prefect server, {flow_run:.1f} s checks and the flow run's start and end"
+        )
+    lines = [_files_line(summary), _counts_line(report), time_line]
     if summary.migrated:
         lines.append(migration_line(summary.migrated))
     if report.removals:

@@ -2,6 +2,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -301,6 +302,16 @@ def test_a_real_run_prints_no_tracebacks_or_errors(dump_folder, tmp_path):
     # winnow's own server, not Prefect's temporary one (which the CLI would have to import)
     assert "winnow clean: starting a Prefect server" in result.stdout
     assert (tmp_path / "out" / ".prefect-server.log").stat().st_size > 0
+    # The wall time counts the server's start, which the cleaning time leaves out.
+    timing = re.search(
+        r"([\d.]+) s cleaning \([\d.]+ docs/s\); ([\d.]+) s wall: ([\d.]+) s starting the "
+        r"Prefect server, ([\d.]+) s checks",
+        result.stdout,
+    )
+    assert timing, result.stdout
+    cleaning, wall, server, rest = map(float, timing.groups())
+    assert server > 1.0  # a Prefect server takes seconds to answer its health check
+    assert wall == pytest.approx(cleaning + server + rest, abs=0.2)
 
 
 def progress_record(message, *, flagged=True, level=logging.INFO):

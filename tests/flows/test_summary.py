@@ -6,6 +6,7 @@ from flows.compact import CompactReport
 from flows.migration import MigrationReport, migration_line
 from flows.summary import (
     RunSummary,
+    RunTiming,
     batch_line,
     format_summary,
     summary_line,
@@ -116,3 +117,12 @@ def test_a_migration_is_reported_with_what_could_not_be_tied_to_a_file():
     assert migration_line(migration) in format_summary(migrated)
     assert migration_line(migration) in summary_markdown(migrated, ["in"])
     assert "migrated" not in summary_line(SUMMARY)
+
+
+def test_the_terminal_summary_gives_the_wall_time_and_what_the_start_up_took():
+    text = format_summary(SUMMARY, timing=RunTiming(total_seconds=24.4, server_seconds=17.9))
+
+    assert (
+        "2.0 s cleaning (6.0 docs/s); 24.4 s wall: 17.9 s starting the Prefect server, 4.5 s"
+        " checks and the flow run's start and end"
+    ) in text
