@@ -245,7 +245,9 @@ def run_batch(
     ):
 
         def reject(row: Row) -> None:
-            rejects.write(row)
+            # What a reader knew (a record's URL) may not be Unicode: a reject is written
+            # with its escapes rather than failing its batch.
+            rejects.write(with_writable_text(row))
             report.rejects += 1
             report.reject_reasons[row["reason"]] += 1
 
@@ -294,7 +296,7 @@ def run_batch(
                     records.write(row)
                 except UnwritableValue as exc:
                     row = page_reject_row(item, reason=exc.reason, detail=str(exc), **stamp)
-                    reject(with_writable_text(row))
+                    reject(row)
                     continue
                 signatures.append(DocSignature(row["doc_id"], *signature_and_hash(cleaned.text)))
                 report.records += 1

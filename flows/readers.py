@@ -64,7 +64,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from itertools import takewhile
 from pathlib import Path, PurePath, PurePosixPath
@@ -208,6 +208,8 @@ class Reject:
     record: int
     reason: str  # stable snake_case
     detail: str
+    format: str | None = None  # the dump's format, once the reader knows it
+    url: str | None = None  # the record's URL, when the reader read one before rejecting it
 
 
 def list_dumps(inputs: Sequence[str]) -> list[DumpFile]:
@@ -270,6 +272,8 @@ def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[
         with _DumpStream(dump) as stream:
             for item in _READERS[dump_format](stream, dump.source, max_page_bytes):
                 next_record = item.record + 1
+                if isinstance(item, Reject) and item.format is None:
+                    item = replace(item, format=dump_format)
                 yield item
     except _StreamError as error:
         detail = error.detail
@@ -278,7 +282,8 @@ def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[
         yield Reject(dump.source, next_record, error.reason, detail)
         return
     if next_record == 0:
-        yield Reject(dump.source, 0, "no_records", f"no page records in this {dump_format} file")
+        detail = f"no page records in this {dump_format} file"
+        yield Reject(dump.source, 0, "no_records", detail, format=dump_format)
 
 
 # --- listing -------------------------------------------------------------------------------
@@ -651,7 +656,15 @@ def _read_warc(stream: _DumpStream, source: str, max_page_bytes: int) -> Iterato
 def _page_from_warc_record(
     record: ArcWarcRecord, source: str, index: int, max_page_bytes: int
 ) -> RawPage | Reject:
+    """The record's page, or its reject with the record's target URI."""
     url = record.rec_headers.get_header("WARC-Target-URI")
+    page = _warc_record_page(record, source, index, max_page_bytes, url)
+    return replace(page, url=url) if isinstance(page, Reject) and url else page
+
+
+def _warc_record_page(
+    record: ArcWarcRecord, source: str, index: int, max_page_bytes: int, url: str | None
+) -> RawPage | Reject:
     if record.rec_type == "revisit":
         refers_to = record.rec_headers.get_header("WARC-Refers-To-Target-URI") or url
         return Reject(source, index, "revisit_record", f"payload stored with {refers_to}")
@@ -761,14 +774,18 @@ def _parse_json_line(line: bytes, source: str, line_number: int) -> RawPage | Re
         ((key, kind) for key, kind in JSONL_CONTENT_FIELDS if isinstance(item.get(key), str)),
         None,
     )
+    url = item.pop("url") if isinstance(item.get("url"), str) else None
+    # The URL a reject carries must be writable text itself (`_field_not_unicode`).
+    known_url = url if url is not None and not _LONE_SURROGATE.search(url) else None
     if found is None:
         fields = ", ".join(key for key, _ in JSONL_CONTENT_FIELDS)
-        return Reject(source, line_number, "missing_content", f"no string field among {fields}")
+        detail = f"no string field among {fields}"
+        return Reject(source, line_number, "missing_content", detail, url=known_url)
     key, content_type = found
     content: str = item.pop(key)
     if not content.strip():
-        return Reject(source, line_number, "empty_content", f"field {key!r} is blank")
-    url = item.pop("url") if isinstance(item.get("url"), str) else None
+        detail = f"field {key!r} is blank"
+        return Reject(source, line_number, "empty_content", detail, url=known_url)
     extra = {name: json.dumps(value, ensure_ascii=False) for name, value in item.items()}
     fields = {key: content, "url": url or "", **extra}
     if (broken := _field_not_unicode(fields)) is not None:
@@ -778,6 +795,7 @@ def _parse_json_line(line: bytes, source: str, line_number: int) -> RawPage | Re
             "invalid_unicode",
             f"field {broken!r} holds a lone surrogate (a JSON escape of half a UTF-16 pair),"
             " which is not Unicode text",
+            url=known_url,
         )
     if content_type is None:
         content_type = "html" if _HTML_TAG.search(content[:SNIFF_BYTES].encode()) else "text"

@@ -482,3 +482,18 @@ def test_settled_pages_become_their_reject_without_being_cleaned(
         ("a.jsonl", "page_timeout", "killed"),
         ("b.jsonl", "worker_died", "x"),
     ]
+
+
+def test_a_reject_holding_unwritable_text_is_written_with_escapes(tmp_path, monkeypatch):
+    """What the reader knew of a rejected record (its URL) goes into the reject; text that is
+    not Unicode is written escaped rather than failing the batch."""
+    broken = Reject("a.warc", 0, "not_html", "content type image/png", "warc", "https://x/\ud800")
+    fake_reader(monkeypatch, {"a.warc": [broken], "b.txt": [text("b.txt", 0, "Other file")]})
+
+    report = run_batch(
+        dumps(tmp_path, "a.warc", "b.txt"), tmp_path, run_id="r1", batch_no=0, max_page_bytes=99
+    )
+
+    assert (report.inputs, report.rejects) == (2, 1)
+    (row,) = read(tmp_path, "rejects")
+    assert (row["reason"], row["format"], row["url"]) == ("not_html", "warc", "https://x/\\ud800")

@@ -162,6 +162,7 @@ def test_committed_warc_fixture_yields_articles_and_rejects_non_html():
     assert "Old lighthouse reopens" in first.content
     assert "Mar\u00eda Ib\u00e1\u00f1ez" in first.content
     assert items[3].detail == "content type image/png"
+    assert (items[3].format, items[3].url) == ("warc", "https://harbour-gazette.example/logo.png")
 
 
 @pytest.mark.parametrize("compress", [False, True])
@@ -379,6 +380,13 @@ def test_jsonl_lines_map_to_pages_and_rejects(tmp_path):
         (8, "page"),
     ]
     assert items[0].url == "https://example.org/1"
+    # A reject carries what the reader knew: the format, and the URL once the line was read.
+    assert [(item.format, item.url) for item in items[1:5]] == [
+        ("jsonl", None),
+        ("jsonl", None),
+        ("jsonl", "https://example.org/5"),
+        ("jsonl", "https://example.org/6"),
+    ]
     assert items[5].content_type == "html"
     assert (items[6].content_type, items[6].url) == ("text", None)
     assert items[7].content == "text wins when html is null"

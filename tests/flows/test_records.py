@@ -218,6 +218,14 @@ def test_version_2_rejects_get_their_old_doc_id_and_an_unknown_input():
     assert upgrade_reject_row(current) is current
 
 
+def test_a_reader_reject_row_carries_the_format_and_url_the_reader_knew():
+    reject = Reject("crawl.warc", 3, "not_html", "content type image/png", "warc", "https://e.x/a")
+
+    row = reader_reject_row(reject, **STAMP)
+
+    assert (row["format"], row["url"]) == ("warc", "https://e.x/a")
+
+
 def test_reject_rows_cover_reader_and_page_rejects():
     from_reader = reader_reject_row(Reject("x.bin", 0, "binary_content", "NUL bytes"), **STAMP)
     from_page = page_reject_row(page(2), reason="no_main_content", detail="empty", **STAMP)
