@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -77,6 +77,7 @@ def local_prefect_server(
     """Run `prefect server start` (API, UI, scheduler) for the duration, started from the
     calling thread (see `start_server`); yields its API URL."""
     port = port or free_port()
+    api_url = f"http://{HOST}:{port}/api"
     command = [
         str(Path(sys.executable).with_name("prefect")),
         "server",
@@ -87,16 +88,18 @@ def local_prefect_server(
         str(port),
         "--analytics-off",
     ]
-    server = start_server(command, log)
+    # The UI asks its server where the API is; by default it names port 4200, not this one.
+    server = start_server(command, log, env={"PREFECT_UI_API_URL": api_url, **os.environ})
     try:
-        api_url = f"http://{HOST}:{port}/api"
         _wait_healthy(server, api_url, timeout)
         yield api_url
     finally:
         _stop(server)
 
 
-def start_server(command: list[str], log: IO[str]) -> subprocess.Popen[bytes]:
+def start_server(
+    command: list[str], log: IO[str], *, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start the server's `command` in a session of its own, so a Ctrl-C in the terminal
     reaches the runner, which shuts down in order while the server still answers (`_stop`
     stops the server after). The kernel SIGKILLs the server when the calling thread ends, so a
@@ -108,7 +111,7 @@ def start_server(command: list[str], log: IO[str]) -> subprocess.Popen[bytes]:
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env=os.environ,
+        env=os.environ if env is None else env,
     )
 
 

@@ -133,3 +133,27 @@ def test_make_install_built_the_template():
     PREFECT_HOME costs a migration again."""
     assert TEMPLATE_DATABASE.is_file()
     assert TEMPLATE_DATABASE.read_bytes()[:16] == b"SQLite format 3\x00"
+
+
+def test_the_ui_of_a_server_winnow_starts_talks_to_that_server(tmp_path, monkeypatch):
+    """Prefect's UI asks its server where the API is (`/ui-settings`); left alone, the answer
+    is port 4200, and the UI of a server on another port cannot reach it."""
+    import json
+    import urllib.request
+
+    from flows.server import local_prefect_server
+
+    home = tmp_path / "prefect-home"
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    for name in ("PREFECT_API_URL", "PREFECT_UI_API_URL", "PREFECT_SERVER_UI_ENABLED"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL"):
+        monkeypatch.delenv(name, raising=False)
+    seed_database(f"sqlite+aiosqlite:///{home / 'prefect.db'}")
+
+    with (tmp_path / "server.log").open("w") as log, local_prefect_server(log) as api_url:
+        ui_url = api_url.removesuffix("/api")
+        with urllib.request.urlopen(f"{ui_url}/ui-settings", timeout=30) as response:
+            settings = json.load(response)
+
+    assert settings["api_url"] == api_url
