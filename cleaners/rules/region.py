@@ -57,7 +57,7 @@ class MainRegion:
         prose_words = sum(s for s in scores if s > 0)
         total_words = sum(word_count(b.text) for b in doc.blocks) or 1
         start, end = best_run(scores)
-        spread = prose_words >= self.min_prose_words and (
+        mostly_prose = prose_words >= self.min_prose_words and (
             prose_words / total_words >= self.min_prose_share
         )
         in_run = [s for s in scores[start:end] if s > 0]
@@ -67,7 +67,7 @@ class MainRegion:
             and len(in_run) >= self.concentrated_min_paragraphs
             and sum(in_run) >= self.concentrated_share * prose_words
         )
-        if not (spread or concentrated):
+        if not (mostly_prose or concentrated):
             return []
         return [
             Removal(block, self.name, "outside_main_region")
