@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from cleaners.document import Block, BlockKind, Document
 from cleaners.patterns import (
     LINE_CACHE_MAX_CHARS,
     LINE_CACHE_SIZE,
@@ -36,6 +37,16 @@ def is_prose(text: str) -> bool:
     if n < PROSE_MIN_WORDS:
         return False
     return n >= PROSE_LONG_WORDS or text.rstrip().endswith(TERMINAL_PUNCTUATION)
+
+
+def beside_prose(doc: Document, kinds: frozenset[BlockKind]) -> list[Block]:
+    """The blocks of `kinds` (lines the page's markup or a thread's shape puts beside its
+    content), or none when no prose stands outside them: then they are the page's content (a
+    thread page, a sidebar holding all the text)."""
+    marked = [block for block in doc.blocks if block.kind in kinds]
+    if not marked or not any(is_prose(b.text) for b in doc.blocks if b.kind not in kinds):
+        return []
+    return marked
 
 
 def ends_like_sentence(text: str) -> bool:

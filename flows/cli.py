@@ -505,10 +505,10 @@ def _anything_to_clean(params: CleanParams) -> bool:
     run would record as deleted: if neither, the run would do nothing, and saying so needs
     no Prefect server. Remote inputs are listed by the run itself."""
     from flows.ledger import LEDGER_NAME, InputScope, Ledger
-    from flows.readers import list_dumps
+    from flows.readers import lists_a_dump
     from flows.storage import is_uri
 
-    if any(is_uri(spec) for spec in params.inputs) or list_dumps(params.inputs):
+    if any(is_uri(spec) for spec in params.inputs) or lists_a_dump(params.inputs):
         return True
     state = location(params.out).state_dir()
     if not (state / LEDGER_NAME).is_file():

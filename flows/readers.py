@@ -289,6 +289,12 @@ def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[
 # --- listing -------------------------------------------------------------------------------
 
 
+def lists_a_dump(inputs: Sequence[str]) -> bool:
+    """Whether the local inputs list at least one dump file, stopping at the first: a check
+    before a run must not walk a large tree that the run walks again."""
+    return any(True for spec in inputs for _ in _expand_input(spec))
+
+
 def _expand_input(spec: str) -> Iterator[DumpFile]:
     if _GLOB_MAGIC.search(spec):
         root = _glob_root(spec)

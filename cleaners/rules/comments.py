@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cleaners.document import BlockKind, Document, Removal
-from cleaners.signals import is_prose
+from cleaners.document import COMMENT_BLOCK_KINDS, BlockKind, Document, Removal
+from cleaners.signals import beside_prose
 
 COMMENT_KINDS: dict[BlockKind, str] = {"comment": "comment_section", "post": "comment_post"}
 """The reason each kind of comment line goes with (`cleaners.document.COMMENT_BLOCK_KINDS`)."""
@@ -28,7 +28,5 @@ class CommentSections:
     name: str = "comments"
 
     def judge(self, doc: Document) -> list[Removal]:
-        comments = [block for block in doc.blocks if block.kind in COMMENT_KINDS]
-        if not any(is_prose(block.text) for block in doc.blocks if block.kind not in COMMENT_KINDS):
-            return []  # the thread is all the page has: a thread page, its posts the content
+        comments = beside_prose(doc, COMMENT_BLOCK_KINDS)
         return [Removal(block, self.name, COMMENT_KINDS[block.kind]) for block in comments]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cleaners.cues import CuedPattern
-from cleaners.document import Document, Removal
+from cleaners.document import BlockKind, Document, Removal
 from cleaners.patterns import (
     BREADCRUMB_HOME_WORDS,
     BREADCRUMB_SEPARATORS,
@@ -14,7 +14,7 @@ from cleaners.patterns import (
     NAVIGATION_LINES,
     normalise,
 )
-from cleaners.signals import ends_like_sentence, is_prose, word_count
+from cleaners.signals import beside_prose, ends_like_sentence, word_count
 
 _SEPARATORS = CuedPattern(BREADCRUMB_SEPARATORS)
 
@@ -76,7 +76,7 @@ class PageAsides:
     name: str = "navigation"
 
     def judge(self, doc: Document) -> list[Removal]:
-        asides = [block for block in doc.blocks if block.kind == "aside"]
-        if not any(is_prose(block.text) for block in doc.blocks if block.kind != "aside"):
-            return []
-        return [Removal(block, self.name, "page_aside") for block in asides]
+        return [Removal(b, self.name, "page_aside") for b in beside_prose(doc, ASIDE_KINDS)]
+
+
+ASIDE_KINDS: frozenset[BlockKind] = frozenset({"aside"})

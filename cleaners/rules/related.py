@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cleaners.document import COMMENT_BLOCK_KINDS, Block, Document, Removal
+from cleaners.document import COMMENT_BLOCK_KINDS, Block, BlockKind, Document, Removal
 from cleaners.patterns import LINE_CACHE_SIZE, RELATED_HEADINGS, SIDEBAR_HEADINGS, normalise
-from cleaners.signals import is_prose, word_count
+from cleaners.signals import beside_prose, is_prose, word_count
 
 HEADING_MAX_WORDS = 6
 LIST_HEADINGS: frozenset[str] = RELATED_HEADINGS | SIDEBAR_HEADINGS
+BOXED_KINDS: frozenset[BlockKind] = frozenset({"related"})
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
@@ -52,7 +53,8 @@ class RelatedLists:
             raise ValueError("min_items must be at least 1")
 
     def judge(self, doc: Document) -> list[Removal]:
-        removals = self._boxes_by_markup(doc)
+        boxed = beside_prose(doc, BOXED_KINDS)  # by the page's markup
+        removals = [Removal(block, self.name, "related_list") for block in boxed]
         blocks = doc.blocks
         if not any(is_prose(block.text) for block in blocks):
             return removals  # a page of short lines only: no article for a box to stand by
@@ -68,14 +70,6 @@ class RelatedLists:
                 removals += [Removal(b, self.name, "related_list") for b in blocks[position:end]]
             position = max(end, position + 1)
         return removals
-
-    def _boxes_by_markup(self, doc: Document) -> list[Removal]:
-        """Lines of the page's related boxes by its markup (kind "related"), unless they hold
-        all of its prose."""
-        boxed = [block for block in doc.blocks if block.kind == "related"]
-        if not any(is_prose(block.text) for block in doc.blocks if block.kind != "related"):
-            return []
-        return [Removal(block, self.name, "related_list") for block in boxed]
 
     def _is_item(self, block: Block, heading: Block) -> bool:
         return (

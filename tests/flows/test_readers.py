@@ -16,7 +16,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import flows.readers
-from flows.readers import DumpFile, RawPage, Reject, iter_pages, list_dumps
+from flows.readers import DumpFile, RawPage, Reject, iter_pages, list_dumps, lists_a_dump
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
 
@@ -963,3 +963,13 @@ def test_one_real_file_reached_by_two_inputs_or_two_links_is_one_input(tmp_path)
         ("a.html", os.path.realpath(dumps / "a.html"))
     ]
     assert [dump.source for dump in list_dumps([str(other), str(dumps)])] == ["0-link.html"]
+
+
+def test_lists_a_dump_says_whether_the_inputs_hold_one(tmp_path):
+    (tmp_path / "scans").mkdir()
+    (tmp_path / "scans" / "scan.pdf").write_text("not a dump")
+    (tmp_path / "pages" / "deep").mkdir(parents=True)
+    (tmp_path / "pages" / "deep" / "page.txt").write_text("words")
+
+    assert not lists_a_dump([str(tmp_path / "scans")])
+    assert lists_a_dump([str(tmp_path / "scans"), str(tmp_path / "pages")])
