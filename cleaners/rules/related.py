@@ -7,7 +7,9 @@ a long thread, stay there. This rule reads the box from its shape wherever it st
 heading, and the lines under it up to the first line of prose, the next box heading or a
 comment line. In a page's visible text a box is one element: its lines are all inside an
 `<aside>`/`<nav>`/`<footer>` or all outside, so a box in a sidebar never runs on into a photo
-post that has no prose to stop it.
+post that has no prose to stop it. That boundary holds only where `PageAsides` removes the
+asides: where they hold the page's prose they are its content, and the text kept reads as one
+run, so the box is read the same way again when the kept text is cleaned a second time.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from functools import lru_cache
 
 from cleaners.document import COMMENT_BLOCK_KINDS, Block, BlockKind, Document, Removal
 from cleaners.patterns import LINE_CACHE_SIZE, RELATED_HEADINGS, SIDEBAR_HEADINGS, normalise
+from cleaners.rules.navigation import ASIDE_KINDS
 from cleaners.signals import beside_prose, is_prose, word_count
 
 HEADING_MAX_WORDS = 6
@@ -58,24 +61,25 @@ class RelatedLists:
         blocks = doc.blocks
         if not any(is_prose(block.text) for block in blocks):
             return removals  # a page of short lines only: no article for a box to stand by
+        boundary = bool(beside_prose(doc, ASIDE_KINDS))
         position = 0
         while position < len(blocks):
             if blocks[position].kind == "related" or not is_related_heading(blocks[position].text):
                 position += 1
                 continue
             end = position + 1
-            while end < len(blocks) and self._is_item(blocks[end], blocks[position]):
+            while end < len(blocks) and self._is_item(blocks[end], blocks[position], boundary):
                 end += 1
             if end - position - 1 >= self.min_items:
                 removals += [Removal(b, self.name, "related_list") for b in blocks[position:end]]
             position = max(end, position + 1)
         return removals
 
-    def _is_item(self, block: Block, heading: Block) -> bool:
+    def _is_item(self, block: Block, heading: Block, boundary: bool) -> bool:
         return (
             block.kind not in COMMENT_BLOCK_KINDS
             and block.kind != "related"
-            and (block.kind == "aside") == (heading.kind == "aside")
+            and (not boundary or (block.kind == "aside") == (heading.kind == "aside"))
             and not is_related_heading(block.text)
             and not is_prose(block.text)
             and word_count(block.text) <= self.headline_max_words
