@@ -24,7 +24,6 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     SpinnerColumn,
@@ -32,6 +31,7 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.text import Text
 
@@ -46,6 +46,7 @@ from flows.config import (
     describe_errors,
 )
 from flows.lock import LOCK_NAME, OutputBusy, exclusive_output
+from flows.progress import LIVE_FLAG, LIVE_LOGGER, LiveCounts
 from flows.records import RECORDS_DIR, remove_stale_parts
 from flows.state_files import UnsafeStateFile, open_state_file, refuse_unsafe_state_file
 from flows.storage import location
@@ -381,8 +382,10 @@ _FAILED_BATCH_LINE = re.compile(r"^batch \d+/\d+: FAILED, (?P<files>\d+) files")
 
 
 class _LiveProgress(_ProgressPrinter):
-    """On a terminal: the plan line, then one live bar (files done/total, pages, pages/s,
-    rejects so far) instead of a line per batch; `stop` leaves its final state on screen."""
+    """On a terminal: the plan line, then one live bar instead of a line per batch. The bar
+    moves page by page with the workers' live counts (`flows.progress`): files done of all,
+    pages and their rate, rejects so far (counted as batches end), the time spent and the
+    time left, estimated from the bytes of the files done. `stop` leaves its final state."""
 
     def __init__(self, flag: str, console: Console) -> None:
         super().__init__(flag)
@@ -390,11 +393,12 @@ class _LiveProgress(_ProgressPrinter):
         self.progress = Progress(
             SpinnerColumn(),
             TextColumn("cleaning"),
-            BarColumn(bar_width=20),
-            MofNCompleteColumn(),
-            TextColumn("files,"),
+            BarColumn(bar_width=12),
+            TextColumn("{task.fields[files_done]}/{task.fields[files]} files,"),
             _PageCounts(),
             TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
             console=console,
         )
         self.task: TaskID | None = None
@@ -402,30 +406,35 @@ class _LiveProgress(_ProgressPrinter):
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         flagged = getattr(record, self.flag, False)
-        if flagged and (plan := _PLAN_LINE.match(message)):
+        live: LiveCounts | None = getattr(record, LIVE_FLAG, None)
+        if flagged and _PLAN_LINE.match(message):
             self.console.print(printable(message), markup=False, highlight=False, soft_wrap=True)
-            if int(plan["files"]):
-                self.task = self.progress.add_task(
-                    "clean", total=int(plan["files"]), pages=0, rejects=0, failed=0
-                )
-                self.progress.start()
+        elif live is not None:
+            self._show(live)
         elif self.task is None:
             return
         elif flagged and (batch := _BATCH_LINE.match(message)):
-            self._advance(int(batch["files"]), int(batch["records"]), int(batch["rejects"]))
+            self._add_rejects(int(batch["rejects"]))
         elif record.levelno >= logging.ERROR and (failed := _FAILED_BATCH_LINE.match(message)):
             # A failed batch's files are all recorded as batch_failed rejects.
-            self._advance(int(failed["files"]), 0, int(failed["files"]), failed=1)
+            self._add_rejects(int(failed["files"]), failed=1)
 
-    def _advance(self, files: int, records: int, rejects: int, failed: int = 0) -> None:
+    def _show(self, live: LiveCounts) -> None:
+        counts = {"files": live.files, "files_done": live.files_done, "pages": live.pages}
+        if self.task is None:
+            if not live.files:
+                return
+            self.task = self.progress.add_task(
+                "clean", total=max(live.bytes, 1), rejects=0, failed=0, **counts
+            )
+            self.progress.start()
+        self.progress.update(self.task, completed=live.bytes_done, refresh=True, **counts)
+
+    def _add_rejects(self, rejects: int, failed: int = 0) -> None:
         assert self.task is not None
         fields = self.progress.tasks[0].fields
         self.progress.update(
-            self.task,
-            advance=files,
-            pages=fields["pages"] + records + rejects,
-            rejects=fields["rejects"] + rejects,
-            failed=fields["failed"] + failed,
+            self.task, rejects=fields["rejects"] + rejects, failed=fields["failed"] + failed
         )
 
     def stop(self) -> None:
@@ -433,7 +442,8 @@ class _LiveProgress(_ProgressPrinter):
 
 
 class _PageCounts(ProgressColumn):
-    """Pages (records + rejects) so far, their rate over the whole run, and the rejects."""
+    """Pages so far (begun in running batches, records and rejects of finished ones), their
+    rate over the whole run, and the rejects."""
 
     def render(self, task: Task) -> Text:
         pages = task.fields["pages"]
@@ -570,9 +580,13 @@ def _run_clean(params: CleanParams, started: float) -> int:
     from flows.server import ServerFailed
     from flows.summary import PROGRESS_FLAG, RunTiming, format_summary
 
-    flow_run_logger = logging.getLogger("prefect.flow_runs")
+    flow_run_logger, live_logger = (
+        logging.getLogger("prefect.flow_runs"),
+        logging.getLogger(LIVE_LOGGER),
+    )
     printer = _progress_printer(PROGRESS_FLAG)
     flow_run_logger.addHandler(printer)
+    live_logger.addHandler(printer)
     with ExitStack() as stack:
         server_started = time.monotonic()
         try:
@@ -593,6 +607,7 @@ def _run_clean(params: CleanParams, started: float) -> int:
         finally:
             signal.signal(signal.SIGINT, previous_handler)
             flow_run_logger.removeHandler(printer)
+            live_logger.removeHandler(printer)
             printer.stop()
     timing = RunTiming(total_seconds=time.monotonic() - started, server_seconds=server_seconds)
     print_to_reader(format_summary(summary, timing=timing))
@@ -625,10 +640,15 @@ def _use_reachable_server(stack: ExitStack, out: str, command: str) -> str:
         raise ServerFailed(f"cannot start a Prefect server: {exc}") from None
     log = stack.enter_context(os.fdopen(log_fd, "a", encoding="utf-8"))
     print_to_reader(f"winnow {command}: starting a Prefect server (log: {log_path})")
+    started = time.monotonic()
     try:
         api_url = stack.enter_context(local_prefect_server(log))
     except ServerFailed as exc:
         raise ServerFailed(f"{exc}; see {log_path}") from None
+    print_to_reader(
+        f"winnow {command}: the Prefect server answered after"
+        f" {time.monotonic() - started:.1f} s at {api_url.removesuffix('/api')}"
+    )
     stack.callback(_send_pending_logs_and_events)  # runs before the server stops
     os.environ["PREFECT_API_URL"] = api_url
     stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))

@@ -35,6 +35,7 @@ from flows.dedup import DUPLICATE, forget_documents, load_index, mark_batch
 from flows.ledger import InputScope, Ledger, LedgerFile, RunRow
 from flows.lock import exclusive_output
 from flows.migration import migrate
+from flows.progress import LiveTally, log_live_counts
 from flows.readers import DumpFile, Reject, list_dumps
 from flows.records import (
     RECORDS_DIR,
@@ -57,7 +58,7 @@ from flows.summary import (
     summary_markdown,
     summary_table,
 )
-from flows.workers import Limits, WorkerPool
+from flows.workers import Limits, OnProgress, WorkerPool
 
 ARTIFACT_KEY = "winnow-clean-summary"
 TABLE_ARTIFACT_KEY = "winnow-clean-figures"
@@ -118,12 +119,14 @@ def clean_batch(
     max_page_seconds: float,
     pool: WorkerPool | None,
     previous_records: Mapping[str, Sequence[int]] | None = None,
+    on_progress: OnProgress | None = None,
 ) -> BatchReport:
     """One batch. Locally, in a process of the flow's pool, the task's thread waiting and
     watching it (`flows.workers`): processes give every core work, keep a crash (segfault, OOM
     kill) to the batch it hit, and can be killed when a page overruns the hard limits.
     On a Dask worker (`pool` None), in the task's own thread: there the worker processes are
-    the unit of parallelism, and their nanny restarts one that dies."""
+    the unit of parallelism, and their nanny restarts one that dies. `on_progress` hears of
+    each page a local worker begins."""
     batch = partial(
         run_batch,
         files,
@@ -134,7 +137,7 @@ def clean_batch(
         max_page_seconds=max_page_seconds,
         previous_records=previous_records,
     )
-    return batch() if pool is None else pool.run(batch)
+    return batch() if pool is None else pool.run(batch, on_progress)
 
 
 def record_failed_batch(
@@ -160,6 +163,11 @@ def record_failed_batch(
         reject_reasons=Counter({BATCH_FAILED: len(files)}),
         files=len(files),
     )
+
+
+def _pages_of(report: BatchReport | None, files: list[DumpFile]) -> int:
+    """A batch's pages: its records and rejects, or one `batch_failed` reject a file."""
+    return len(files) if report is None else report.records + report.rejects
 
 
 def _describe(exc: BaseException) -> str:
@@ -243,6 +251,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
         f" run{gone}; {len(todo)} in {len(batches)} batches, {slots} {where}",
         extra=progress,
     )
+    tally = LiveTally([[dump.size for dump in files] for files in batches], log_live_counts)
     failed = 0
     # Earlier runs' pages, read only when there is something to compare with them or to take
     # out: a scheduled run that finds nothing new does not read the whole index.
@@ -275,6 +284,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                     max_page_seconds=params.max_page_seconds,
                     pool=pool,
                     previous_records=ledger.records_of(dump.key for dump in files),
+                    on_progress=partial(tally.running, batch_no),
                 )
                 running[future] = (batch_no, files)
             done = next(as_completed(list(running)))
@@ -290,6 +300,7 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                 logger.error(failed_batch_line(batch_no + 1, len(batches), len(files), error))
                 total += report
                 finished_batches[batch_no] = None
+            tally.finished(batch_no, _pages_of(finished_batches[batch_no], files))
             while next_in_order in finished_batches:
                 report = finished_batches.pop(next_in_order)
                 if report is not None:

@@ -64,6 +64,10 @@ def resident_bytes(pid: int) -> int:
         return 0
 
 
+OnProgress = Callable[[int, int], None]
+"""Told (files of the batch done, pages begun) as a worker moves through its batch."""
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     page_seconds: float
@@ -117,15 +121,18 @@ class WorkerPool:
         for slot in self._slots:
             self._free.put(slot)
 
-    def run(self, batch: Callable[..., BatchReport]) -> BatchReport:
+    def run(
+        self, batch: Callable[..., BatchReport], on_progress: OnProgress | None = None
+    ) -> BatchReport:
         """`batch(settled=...)` in a worker, again with one more page settled each time a
-        worker is lost while cleaning a page (see the module doc)."""
+        worker is lost while cleaning a page (see the module doc). `on_progress` hears of
+        each page the worker begins (`_watch`)."""
         slot = self._free.get()
         try:
             settled: dict[PageKey, Settled] = {}
             while True:
                 future = slot.submit(batch, settled=dict(settled))
-                verdict = _watch(slot, future, self.limits)
+                verdict = _watch(slot, future, self.limits, on_progress)
                 try:
                     return future.result()
                 except BrokenProcessPool:
@@ -158,10 +165,20 @@ class WorkerPool:
         self._starter.shutdown()
 
 
-def _watch(slot: _Slot, future, limits: Limits) -> tuple[PageKey, Settled] | None:
+def _watch(
+    slot: _Slot, future, limits: Limits, on_progress: OnProgress | None = None
+) -> tuple[PageKey, Settled] | None:
     """Wait for the batch; kill the worker when a page overruns a limit. Returns the page a
-    lost worker was cleaning and what it becomes, or None (done, or lost outside a page)."""
+    lost worker was cleaning and what it becomes, or None (done, or lost outside a page).
+
+    Each page the worker begins is told to `on_progress` as (files of the batch before the
+    page's file, pages begun in this attempt): the beacon's sequence moves twice a page
+    (begin, end), from an even number between pages. Pages a reader rejects never reach the
+    beacon; the batch's report counts them when it ends."""
     beacon = slot.beacon
+    while (first := beacon.read()) is None:  # torn by a write: read again
+        continue
+    first_sequence = first[0] - first[0] % 2  # even: a page begun before this look counts
     last_sequence = -1
     page: PageKey | None = None
     since = time.monotonic()
@@ -172,6 +189,8 @@ def _watch(slot: _Slot, future, limits: Limits) -> tuple[PageKey, Settled] | Non
         if state is not None and state[0] != last_sequence:
             last_sequence, page = state
             since = time.monotonic()
+            if page is not None and on_progress is not None:
+                on_progress(page[0], (last_sequence - first_sequence + 1) // 2)
         if page is not None and verdict is None:
             elapsed = time.monotonic() - since
             memory = resident_bytes(beacon.pid)

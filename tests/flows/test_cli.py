@@ -15,6 +15,7 @@ from rich.console import Console
 
 import flows.cli
 from flows.cli import ENV_DEFAULTS, EXIT_BAD_CONFIG, main
+from flows.progress import LIVE_FLAG, LIVE_LOGGER, LiveCounts
 
 REPO = Path(__file__).resolve().parents[2]
 # Runs each case of argv[1] (JSON: [[report folder, CLI arguments], ...]) through the CLI in a
@@ -311,6 +312,14 @@ def test_a_real_run_prints_no_tracebacks_or_errors(dump_folder, tmp_path):
     assert timing, result.stdout
     cleaning, wall, server, rest = map(float, timing.groups())
     assert server > 1.0  # a Prefect server takes seconds to answer its health check
+    # The start-up says when the server answered, before the run's first line.
+    answered = re.search(
+        r"winnow clean: the Prefect server answered after ([\d.]+) s at http://127\.0\.0\.1:\d+\n"
+        r"run ",
+        result.stdout,
+    )
+    assert answered, result.stdout
+    assert float(answered[1]) == pytest.approx(server, abs=0.2)
     assert wall == pytest.approx(cleaning + server + rest, abs=0.2)
 
 
@@ -321,11 +330,20 @@ def progress_record(message, *, flagged=True, level=logging.INFO):
     return record
 
 
-def test_live_progress_counts_files_pages_and_rejects_from_the_progress_lines():
-    console = Console(file=io.StringIO(), force_terminal=True, width=120, color_system=None)
+def live_record(**counts):
+    record = logging.LogRecord(LIVE_LOGGER, logging.INFO, __file__, 0, "live", None, None)
+    setattr(record, LIVE_FLAG, LiveCounts(**counts))
+    return record
+
+
+def test_live_progress_moves_page_by_page_and_counts_rejects_from_the_batch_lines():
+    console = Console(file=io.StringIO(), force_terminal=True, width=160, color_system=None)
     live = flows.cli._LiveProgress("winnow_progress", console)
 
     live.emit(progress_record("run r: 9 files, 2 unchanged since an earlier run; 7 in 3 batches"))
+    live.emit(live_record(files=7, files_done=0, bytes=1000, bytes_done=0, pages=0))
+    live.emit(live_record(files=7, files_done=2, bytes=1000, bytes_done=250, pages=5))
+    mid_run = console.file.getvalue().rsplit("\r", 1)[-1]
     live.emit(progress_record("batch 1/3: 3 records, 1 rejects (4 files, 3.5 s)"))
     live.emit(progress_record("summary line, not progress", flagged=False))
     live.emit(
@@ -335,16 +353,19 @@ def test_live_progress_counts_files_pages_and_rejects_from_the_progress_lines():
             level=logging.ERROR,
         )
     )
+    live.emit(live_record(files=7, files_done=6, bytes=1000, bytes_done=900, pages=8))
     live.stop()
 
     [task] = live.progress.tasks
-    assert (task.completed, task.total) == (6, 7)
-    assert task.fields == {"pages": 6, "rejects": 3, "failed": 1}
+    assert (task.completed, task.total) == (900, 1000)  # bytes: what the time left reads
+    assert task.fields == {"files": 7, "files_done": 6, "pages": 8, "rejects": 3, "failed": 1}
     screen = console.file.getvalue()
     assert screen.startswith("run r: 9 files, 2 unchanged")
+    assert "2/7 files, 5 pages (" in mid_run  # before any batch ended
     last_frame = screen.rsplit("\r", 1)[-1]
-    assert "6/7 files, 6 pages (" in last_frame
+    assert "6/7 files, 8 pages (" in last_frame
     assert "3 rejects, 1 batches FAILED" in last_frame
+    assert " left " in last_frame
 
 
 def test_live_progress_shows_no_bar_when_nothing_needs_cleaning():

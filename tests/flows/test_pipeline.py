@@ -190,7 +190,7 @@ class CrashOnBatch:
     def __init__(self, workers: int, limits) -> None:
         self.limits = limits
 
-    def run(self, batch):
+    def run(self, batch, on_progress=None):
         if batch.keywords["batch_no"] == 1:  # batch: run_batch with its arguments bound
             raise BrokenProcessPool("worker killed")
         return batch()

@@ -29,6 +29,7 @@ from flows.workers import (
 STUCK = "STUCK-IN-C"
 GREEDY = "GREEDY-FOR-MEMORY"
 CRASH = "CRASH-THE-WORKER"
+SLOW = "SLOW-TO-CLEAN"
 PROSE = (
     "The harbour office published its yearly report on Monday, describing how the ferries,"
     " the fishing fleet and the new marina shared the water this season."
@@ -49,6 +50,8 @@ def _misbehaving_clean(page):
             time.sleep(0.01)
     if CRASH in page.content:
         os._exit(139)
+    if SLOW in page.content:
+        time.sleep(0.5)
     return _real_clean(page)
 
 
@@ -110,6 +113,32 @@ def test_a_page_that_overruns_a_hard_limit_is_rejected_and_the_rest_of_its_batch
     assert report.reject_reasons == {reason: 1}
     if marker == STUCK:  # killed about when the hard limit passed, not after 2**40 steps
         assert time.monotonic() - started < 30 + limits.page_seconds + HARD_LIMIT_GRACE_SECONDS
+
+
+def test_the_watcher_tells_of_each_page_a_worker_begins_before_the_batch_ends(tmp_path):
+    files = write_pages(tmp_path / "in", {"a.txt": SLOW, "b.txt": SLOW, "c.txt": SLOW})
+    pool = WorkerPool(1, Limits(page_seconds=60, worker_bytes=2**40))
+    told: list[tuple[int, int]] = []
+    batch = partial(
+        batch_with_misbehaving_pages,
+        files,
+        tmp_path / "out",
+        run_id="r",
+        batch_no=0,
+        max_page_bytes=10**6,
+    )
+    try:
+        pool.call(os.getpid)  # a warm worker: the pages, not its start, take the time
+        report = pool.run(batch, on_progress=lambda *progress: told.append(progress))
+        told_first = list(told)
+        pool.run(batch, on_progress=lambda *progress: told.append(progress))
+    finally:
+        pool.shutdown()
+
+    assert report.records == 3
+    # (files of the batch before the page's file, pages begun), as each page begins
+    assert told_first == [(0, 1), (1, 2), (2, 3)]
+    assert told[3:] == [(0, 1), (1, 2), (2, 3)]  # counted from each batch's own start
 
 
 def test_a_worker_lost_outside_any_page_fails_its_batch_and_the_slot_gets_a_new_worker():
