@@ -1,22 +1,26 @@
 """`winnow serve` for real: its own Prefect server, a short interval, runs observed in OUT's
-ledger, a dump dropped in between runs picked up once, then Ctrl-C."""
+ledger and in the Prefect UI the command prints, a dump dropped in between runs picked up
+once, then Ctrl-C."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 INTERVAL_SECONDS = 3
+CHROMIUM = shutil.which("chromium")
 DEADLINE_SECONDS = 240  # a fresh PREFECT_HOME migrates the server's database first: ~20 s
 
 
@@ -55,8 +59,23 @@ def wait_for(condition, server: subprocess.Popen, what: str):
     pytest.fail(f"no {what} within {DEADLINE_SECONDS} s")
 
 
-@pytest.fixture
-def served(tmp_path: Path, prefect_home: Path):
+@dataclass
+class Served:
+    process: subprocess.Popen
+    dumps: Path
+    out: Path
+    stdout: Path
+    stderr: Path
+
+    def printed(self) -> str:
+        return self.stdout.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, prefect_home: Path):
+    """One `winnow serve` for the module's tests, in their order: the UI test looks at its
+    runs, the last test stops it with Ctrl-C."""
+    tmp_path = tmp_path_factory.mktemp("served")
     dumps = tmp_path / "incoming"
     dumps.mkdir()
     for n in range(3):
@@ -72,25 +91,54 @@ def served(tmp_path: Path, prefect_home: Path):
     env.pop("PREFECT_API_URL", None)
     command = [sys.executable, "-m", "flows", "serve", str(dumps), "--out", str(out)]
     command += ["--interval", str(INTERVAL_SECONDS), "--workers", "1"]
-    server = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group, to send Ctrl-C to as a terminal does
-    )
+    stdout, stderr = tmp_path / "serve.out", tmp_path / "serve.err"
+    with stdout.open("w") as stdout_file, stderr.open("w") as stderr_file:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=stdout_file,
+            stderr=stderr_file,
+            text=True,
+            start_new_session=True,  # its own process group, to send Ctrl-C to as a terminal does
+        )
     try:
-        yield server, dumps, out
+        yield Served(process, dumps, out, stdout, stderr)
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="needs chromium on PATH (apt-get install chromium; .ci/run does)"
+)
+def test_the_printed_ui_address_shows_the_served_runs(served):
+    """The UI of the server winnow starts talks to that server's API (not to port 4200): the
+    runs page it prints lists the flow runs by their run ids."""
+    run_id = wait_for(lambda: ledger_runs(served.out), served.process, "first scheduled run")[0][0]
+    ui = re.search(r"runs in the Prefect UI at (http://127\.0\.0\.1:\d+/runs)", served.printed())
+    assert ui, served.printed()
+
+    page = chromium_dom(ui[1], served.out.parent / "profile")
+
+    assert "Can't connect to Server API" not in page
+    assert run_id in page
+
+
+def chromium_dom(url: str, profile: Path) -> str:
+    """The page's DOM once its scripts have run: a tall window, so the list renders rows."""
+    assert CHROMIUM is not None
+    command = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu"]
+    command += [f"--user-data-dir={profile}", "--window-size=1400,3000"]
+    command += ["--virtual-time-budget=20000", "--dump-dom", url]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
 
 
 def test_served_flow_runs_on_schedule_picks_up_new_dumps_and_stops_on_ctrl_c(served):
-    server, dumps, out = served
+    server, dumps, out = served.process, served.dumps, served.out
 
     first = wait_for(lambda: ledger_runs(out), server, "first scheduled run")[0]
     assert first[1:] == (3, 0, 3)  # 3 files, none skipped, 3 inputs cleaned
@@ -107,7 +155,8 @@ def test_served_flow_runs_on_schedule_picks_up_new_dumps_and_stops_on_ctrl_c(ser
     assert all(run[1:] == (4, 4, 0) for run in later if run[1] == 4)  # nothing cleaned twice
 
     os.killpg(server.pid, signal.SIGINT)  # Ctrl-C in the terminal
-    stdout, stderr = server.communicate(timeout=90)
+    server.wait(timeout=90)
+    stdout, stderr = served.printed(), served.stderr.read_text(encoding="utf-8")
     assert server.returncode == 0, stderr[-2000:]
     assert "winnow serve: stopped" in stdout
     ui = re.search(r"http://127\.0\.0\.1:(\d+)/runs", stdout)
