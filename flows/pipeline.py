@@ -189,8 +189,8 @@ def clean_dumps(params: CleanParams) -> RunSummary | State:
     batch's parts are in place. A bad page becomes a reject inside its batch; a batch that
     crashes as a whole becomes `batch_failed` rejects for its files (and stays out of the
     ledger, so the next run tries them again): every input is accounted for. A run with
-    failed batches ends Failed, its summary the state's data, so Prefect's automations and
-    alerts see it; the flow run is named after the run id.
+    failed batches ends Failed, its summary in the state's data (`FailedBatches`), so
+    Prefect's automations and alerts see it; the flow run is named after the run id.
     """
     from flows.lifetime import exit_with_parent  # a served run ends with `winnow serve`
 
@@ -214,16 +214,23 @@ def clean_dumps(params: CleanParams) -> RunSummary | State:
         description=f"Figures of clean run {params.run_id}",
     )
     if summary.failed_batches:
-        return Failed(message=failed_run_message(summary), data=summary)
+        failure = FailedBatches(summary)
+        return Failed(message=str(failure), data=failure)
     return summary
 
 
-def failed_run_message(summary: RunSummary) -> str:
-    failed_inputs = summary.report.reject_reasons[BATCH_FAILED]
-    return (
-        f"{summary.failed_batches} of {summary.batches} batches failed: {failed_inputs} inputs"
-        f" recorded as {BATCH_FAILED} rejects"
-    )
+class FailedBatches(RuntimeError):
+    """A run that ended with failed batches, its summary attached. A Failed state's data must
+    be an exception: Prefect raises it where the flow was called without `return_state` (a
+    deployment's flow run), and cannot raise anything else."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        failed_inputs = summary.report.reject_reasons[BATCH_FAILED]
+        super().__init__(
+            f"{summary.failed_batches} of {summary.batches} batches failed: {failed_inputs}"
+            f" inputs recorded as {BATCH_FAILED} rejects"
+        )
+        self.summary = summary
 
 
 def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
@@ -419,6 +426,8 @@ def run_clean(params: CleanParams) -> RunSummary:
     that ended the run is raised."""
     state = flow_for(params)(params, return_state=True)
     summary = state.result(raise_on_failure=False)
+    if isinstance(summary, FailedBatches):
+        return summary.summary
     if isinstance(summary, BaseException):
         raise summary
     return summary

@@ -16,6 +16,7 @@ from flows.lock import OutputBusy, exclusive_output
 from flows.pipeline import (
     ARTIFACT_KEY,
     TABLE_ARTIFACT_KEY,
+    FailedBatches,
     clean_batch,
     clean_dumps,
     record_failed_batch,
@@ -227,6 +228,12 @@ def test_flow_records_the_files_of_a_crashed_batch_as_rejects(
         ("notes.txt", "batch_failed"),
     ]
     assert [r["source"] for r in parquet_rows(out / "records")] == ["site/article.html"]
+
+    # Called as a deployment's flow run calls it: the failure is raised, the summary with it.
+    params = params.model_copy(update={"out": str(tmp_path / "again"), "run_id": "crash-raised"})
+    with pytest.raises(FailedBatches, match="1 of 3 batches failed") as raised:
+        clean_dumps(params)
+    assert raised.value.summary.failed_batches == 1
 
 
 def test_a_rerun_cleans_only_new_and_changed_files(prefect_harness, dump_folder, tmp_path):
