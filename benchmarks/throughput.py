@@ -51,9 +51,10 @@ PEAK_RSS_LIMIT = GIB
 MEMORY_GROWTH_LIMIT = 1.2  # peak RSS at 10x the input / at 1x
 FRESH_HOME_EXTRA_SECONDS = 5.0  # "a few seconds": fresh PREFECT_HOME 1-file run vs default
 
-# The CLI's summary lines: "inputs 404 = records 398 + rejects 6" and "40.1 s, 10.1 docs/s".
+# The CLI's summary lines: "inputs 404 = records 398 + rejects 6" and "40.1 s cleaning (10.1
+# docs/s); 52.3 s wall: ...".
 SUMMARY_INPUTS = re.compile(r"^inputs (\d+) = records", re.MULTILINE)
-SUMMARY_RATE = re.compile(r"^([\d.]+) s, ([\d.]+) docs/s$", re.MULTILINE)
+SUMMARY_RATE = re.compile(r"^([\d.]+) s cleaning \(([\d.]+) docs/s\)", re.MULTILINE)
 
 
 def default_workers() -> int:
