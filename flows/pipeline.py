@@ -291,7 +291,8 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                     max_page_seconds=params.max_page_seconds,
                     pool=pool,
                     previous_records=ledger.records_of(dump.key for dump in files),
-                    on_progress=partial(tally.running, batch_no),
+                    # Locally only: a Dask task's arguments travel to the cluster.
+                    on_progress=None if on_dask else partial(tally.running, batch_no),
                 )
                 running[future] = (batch_no, files)
             done = next(as_completed(list(running)))
