@@ -2,10 +2,11 @@
 text and what the cleaners removed from it. Prefect-free; returns rich `Text` and plain dicts so
 the CLI decides about terminals and colour.
 
-Records keep the removed blocks' texts in block order (for HTML, trafilatura's blocks come
-before those of the page outside its main content) but not where they stood among the kept
-paragraphs, so the removed blocks are shown after the text, in that order, each struck through
-and tagged `cleaner/reason` in a colour of its reason, with a legend counting the reasons.
+Each removal records where it stood among the kept paragraphs (`at`), so a page is shown as
+it read: its kept paragraphs with every removed block in its place, struck through and tagged
+`cleaner/reason` in a colour of its reason, with a legend counting the reasons. `in_place`
+gives that order to the HTML report too. Parts written before removals carried their place
+show the removed blocks after the text, in block order.
 """
 
 from __future__ import annotations
@@ -232,23 +233,36 @@ def _printable_strings(value: Any) -> Any:
     return value
 
 
+def in_place(clean_text: str, removed: list[Row]) -> list[str | Row]:
+    """A record's kept paragraphs (strings) with each removal (a dict) where it stood, in
+    reading order. A removal without a place, or placed past the last paragraph, comes
+    after the last paragraph."""
+    paragraphs = [p for p in (clean_text or "").split("\n\n") if p.strip()]
+    by_place: dict[int, list[Row]] = {}
+    last = len(paragraphs)
+    for removal in removed:
+        at = removal.get("at")
+        by_place.setdefault(last if at is None else min(at, last), []).append(removal)
+    pieces: list[str | Row] = []
+    for place in range(last + 1):
+        pieces += by_place.get(place, [])
+        if place < last:
+            pieces.append(paragraphs[place])
+    return pieces
+
+
 def _interleave(
     text: Text, clean_text: str, removed: list[dict], reason_style: ReasonColours
 ) -> None:
     """The kept paragraphs with each removed block struck through where it stood."""
-    paragraphs = [p for p in (clean_text or "").split("\n\n") if p.strip()]
-    by_place: dict[int, list[dict]] = {}
-    for removal in removed:
-        by_place.setdefault(removal["at"], []).append(removal)
-    for place in range(len(paragraphs) + 1):
-        for removal in by_place.pop(place, ()):
-            _append_removal(text, removal, reason_style)
-        if place < len(paragraphs):
-            text.append(paragraphs[place])
+    pieces = in_place(clean_text, removed)
+    for piece in pieces:
+        if isinstance(piece, str):
+            text.append(piece)
             text.append("\n")
-    for removal in (r for rest in by_place.values() for r in rest):  # past the last paragraph
-        _append_removal(text, removal, reason_style)
-    if not paragraphs:
+        else:
+            _append_removal(text, piece, reason_style)
+    if not any(isinstance(piece, str) for piece in pieces):
         text.append("(no text kept)\n")
 
 

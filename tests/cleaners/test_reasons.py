@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from cleaners.api import HTML_CLEANERS, TEXT_CLEANERS, clean_html, clean_text
-from cleaners.reasons import REMOVAL_REASONS, is_known_removal
+from cleaners.reasons import REMOVAL_REASONS, is_known_removal, removal_explanation
 
 CLEANERS = Path(__file__).parents[2] / "cleaners"
 FIXTURES = Path(__file__).parents[2] / "fixtures"
@@ -39,6 +39,18 @@ def test_the_removals_on_the_project_s_fixtures_are_all_in_the_registry():
 
     assert given  # the fixtures do exercise the cleaners
     assert all(reason in REMOVAL_REASONS[cleaner] for cleaner, reason in given)
+
+
+def test_every_reason_has_a_one_line_explanation_found_by_the_reason_alone():
+    named = [reason for reasons in REMOVAL_REASONS.values() for reason in reasons]
+
+    assert len(named) == len(set(named))  # the report counts and explains removals by reason
+    for reasons in REMOVAL_REASONS.values():
+        for reason, explanation in reasons.items():
+            assert "\n" not in explanation and explanation.endswith("."), reason
+            assert explanation[0].isupper(), reason
+            assert removal_explanation(reason) == explanation
+    assert removal_explanation("no_such_reason") is None
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from flows.cli import EXIT_BAD_CONFIG, main
 from flows.inspection import (
     NothingToInspect,
     ReasonColours,
+    in_place,
     latest_records,
     matches_reason,
     record_json,
@@ -282,6 +283,16 @@ def test_removed_blocks_stand_where_they_were_in_the_page():
         "Second.",
         "[tail/tail_marker] Leave a Reply",
     ]
+
+
+def test_in_place_puts_removals_without_a_place_or_past_the_end_after_the_text():
+    first = {**NAV, "at": 0}
+    unplaced = {**BYLINE, "at": None}
+    past_the_end = {**NAV, "text": "Back to top", "at": 7}
+
+    pieces = in_place("First.\n\nSecond.", [first, unplaced, past_the_end])
+
+    assert pieces == [first, "First.", "Second.", unplaced, past_the_end]
 
 
 TITLE_SETTER = "\x1b]0;owned\x07"
