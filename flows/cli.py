@@ -228,8 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="write one self-contained HTML page about an output folder",
         description="Write an HTML report of OUT (no network needed to view it): the run "
-        "history, removals by reason and by cleaner, kept ratio by site, rejects by reason, "
-        "duplicates, and sample records with their removed blocks.",
+        "history, removals by reason and by cleaner (each reason explained), the kept share "
+        "of the visible text by site, rejects by reason and the rejected inputs, the "
+        "duplicates with their originals, and sample records with their removed blocks in "
+        "place.",
     )
     report.add_argument("out", metavar="OUT", help="output folder (or URI) of earlier runs")
     report.add_argument(
