@@ -578,6 +578,13 @@ def _run_clean(params: CleanParams, started: float) -> int:
         for name, value in ONE_OFF_SERVER_ENV_DEFAULTS.items():
             os.environ.setdefault(name, value)
     seed_prefect_database()
+    from flows.workers import Limits, WorkerPool
+
+    # The workers import the cleaners (about 1 s) while Prefect is imported and its server
+    # starts, instead of after.
+    pool = None if params.dask_address else WorkerPool(params.workers, Limits.of(params))
+    if pool is not None:
+        pool.start_workers()
     from flows.pipeline import run_clean
     from flows.server import ServerFailed
     from flows.summary import PROGRESS_FLAG, RunTiming, format_summary
@@ -590,6 +597,8 @@ def _run_clean(params: CleanParams, started: float) -> int:
     flow_run_logger.addHandler(printer)
     live_logger.addHandler(printer)
     with ExitStack() as stack:
+        if pool is not None:  # the flow shuts it down as it ends; this, if it never ran
+            stack.callback(pool.shutdown, cancel_futures=True)
         server_started = time.monotonic()
         try:
             _use_reachable_server(stack, params.out, "clean")
@@ -600,7 +609,7 @@ def _run_clean(params: CleanParams, started: float) -> int:
         interrupt = _StopOnInterrupt(params.out, printer)
         previous_handler = signal.signal(signal.SIGINT, interrupt)
         try:
-            summary = run_clean(params)
+            summary = run_clean(params, pool=pool)
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED  # _StopOnInterrupt told the user
         except OutputBusy as exc:  # another run took OUT since _check_output_free

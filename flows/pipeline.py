@@ -273,8 +273,9 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     finished_batches: dict[int, BatchReport | None] = {}
     next_in_order = 0
     waiting = deque(enumerate(batches))
-    limits = Limits(page_seconds=params.max_page_seconds, worker_bytes=params.max_worker_bytes)
-    pool = None if on_dask else WorkerPool(params.workers, limits)
+    pool = None if on_dask else _STARTED_POOLS.pop(params.run_id, None)
+    if pool is None and not on_dask:
+        pool = WorkerPool(params.workers, Limits.of(params))
     running: dict[PrefectFuture[BatchReport], tuple[int, list[DumpFile]]] = {}
     try:
         while waiting or running:
@@ -422,10 +423,21 @@ def flow_for(params: CleanParams) -> Flow:
     return clean_dumps.with_options(task_runner=DaskTaskRunner(address=params.dask_address))
 
 
-def run_clean(params: CleanParams) -> RunSummary:
+_STARTED_POOLS: dict[str, WorkerPool] = {}
+"""Worker pools started before their run's flow (`run_clean`), by run id: a flow's
+parameters travel as JSON, and a pool is no parameter."""
+
+
+def run_clean(params: CleanParams, *, pool: WorkerPool | None = None) -> RunSummary:
     """The run's summary, whether it ended Completed or Failed (failed batches); an exception
-    that ended the run is raised."""
-    state = flow_for(params)(params, return_state=True)
+    that ended the run is raised. `pool`, for a local run, is its worker pool, started
+    beforehand (`WorkerPool.start_workers`); the flow shuts it down as it ends."""
+    if pool is not None:
+        _STARTED_POOLS[params.run_id] = pool
+    try:
+        state = flow_for(params)(params, return_state=True)
+    finally:
+        _STARTED_POOLS.pop(params.run_id, None)
     summary = state.result(raise_on_failure=False)
     if isinstance(summary, FailedBatches):
         return summary.summary

@@ -42,6 +42,7 @@ from typing import Any
 
 from flows.batch import BatchReport, init_worker
 from flows.beacon import PageBeacon, PageKey, Settled
+from flows.config import CleanParams
 from flows.lifetime import die_with_parent
 
 HARD_LIMIT_GRACE_SECONDS = 2.0
@@ -72,6 +73,10 @@ OnProgress = Callable[[int, int], None]
 class Limits:
     page_seconds: float
     worker_bytes: int
+
+    @classmethod
+    def of(cls, params: CleanParams) -> Limits:
+        return cls(page_seconds=params.max_page_seconds, worker_bytes=params.max_worker_bytes)
 
 
 def _init_tied_worker(beacon: SynchronizedArray, flow_pid: int) -> None:
@@ -120,6 +125,13 @@ class WorkerPool:
         self._slots = [_Slot(self._starter) for _ in range(workers)]
         for slot in self._slots:
             self._free.put(slot)
+
+    def start_workers(self) -> None:
+        """Start every slot's worker now rather than at its first batch: a worker imports the
+        cleaners and pyarrow (about 1 s) while the caller goes on (the CLI: while the Prefect
+        server starts). The batches submitted later queue behind that start."""
+        for slot in self._slots:
+            slot.submit(os.getpid)
 
     def run(
         self, batch: Callable[..., BatchReport], on_progress: OnProgress | None = None

@@ -236,6 +236,35 @@ def test_flow_records_the_files_of_a_crashed_batch_as_rejects(
     assert raised.value.summary.failed_batches == 1
 
 
+class RecordingPool:
+    """Stands in for a worker pool started before the flow: runs batches in this process and
+    records what the flow asked of it."""
+
+    def __init__(self) -> None:
+        self.batches: list[int] = []
+        self.shut_down = False
+
+    def run(self, batch, on_progress=None):
+        self.batches.append(batch.keywords["batch_no"])
+        return batch()
+
+    def shutdown(self, *, cancel_futures: bool = False) -> None:
+        self.shut_down = True
+
+
+def test_a_run_uses_the_worker_pool_started_before_it(prefect_harness, dump_folder, tmp_path):
+    pool = RecordingPool()
+    params = CleanParams(
+        inputs=[str(dump_folder)], out=str(tmp_path / "out"), batch_size=1, run_id="early"
+    )
+
+    summary = run_clean(params, pool=pool)
+
+    assert sorted(pool.batches) == [0, 1, 2]
+    assert pool.shut_down  # the flow ends the pool it was handed, as one it made itself
+    assert summary.report.inputs == 3
+
+
 def test_a_rerun_cleans_only_new_and_changed_files(prefect_harness, dump_folder, tmp_path):
     import duckdb
 

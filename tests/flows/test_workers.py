@@ -4,6 +4,7 @@ its batch is cleaned in a fresh worker."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import time
@@ -139,6 +140,20 @@ def test_the_watcher_tells_of_each_page_a_worker_begins_before_the_batch_ends(tm
     # (files of the batch before the page's file, pages begun), as each page begins
     assert told_first == [(0, 1), (1, 2), (2, 3)]
     assert told[3:] == [(0, 1), (1, 2), (2, 3)]  # counted from each batch's own start
+
+
+def test_started_workers_run_before_any_batch_is_submitted():
+    pool = WorkerPool(2, Limits(page_seconds=60, worker_bytes=2**40))
+    before = set(multiprocessing.active_children())
+    try:
+        pool.start_workers()
+        started = set(multiprocessing.active_children()) - before
+        workers = {pool.call(os.getpid) for _ in range(4)}
+    finally:
+        pool.shutdown()
+
+    assert len(started) == 2  # spawned at once, not at the first batch
+    assert workers <= {process.pid for process in started}
 
 
 def test_a_worker_lost_outside_any_page_fails_its_batch_and_the_slot_gets_a_new_worker():
