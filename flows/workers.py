@@ -21,8 +21,9 @@ Workers die with the flow process, even when it is SIGKILLed (`flows.lifetime`):
 kills a worker when the thread that started it exits. A spawned worker starts at its pool's
 first submit, in the submitting thread, which may be any of the caller's (a Prefect task
 thread), so every submit goes through one thread of the `WorkerPool`'s own, which lives until
-`shutdown`. Workers still start only when a batch needs them: a scheduled run that finds
-nothing new starts none.
+`shutdown`. Workers start when a batch needs them, so a scheduled run that finds nothing new
+starts none; or at once with `start_workers`, as `winnow clean` does so that they import the
+cleaners while the Prefect server starts.
 """
 
 from __future__ import annotations
