@@ -65,6 +65,19 @@ def batch_with_misbehaving_pages(*args, **kwargs):
     return flows.batch.run_batch(*args, **kwargs)
 
 
+def misbehaving_batch(files, out, *, max_page_seconds=None):
+    """Batch 0 of run "r" over `files`, as `WorkerPool.run` takes it."""
+    return partial(
+        batch_with_misbehaving_pages,
+        files,
+        out,
+        run_id="r",
+        batch_no=0,
+        max_page_bytes=10**6,
+        max_page_seconds=max_page_seconds,
+    )
+
+
 def write_pages(folder, markers: dict[str, str]) -> list:
     folder.mkdir()
     for name, marker in markers.items():
@@ -94,15 +107,7 @@ def test_a_page_that_overruns_a_hard_limit_is_rejected_and_the_rest_of_its_batch
 ):
     files = write_pages(tmp_path / "in", {"a.txt": "", "b.txt": marker, "c.txt": ""})
     pool = WorkerPool(1, limits)
-    batch = partial(
-        batch_with_misbehaving_pages,
-        files,
-        tmp_path / "out",
-        run_id="r",
-        batch_no=0,
-        max_page_bytes=10**6,
-        max_page_seconds=limits.page_seconds,
-    )
+    batch = misbehaving_batch(files, tmp_path / "out", max_page_seconds=limits.page_seconds)
     started = time.monotonic()
     try:
         report = pool.run(batch)
@@ -120,14 +125,7 @@ def test_the_watcher_tells_of_each_page_a_worker_begins_before_the_batch_ends(tm
     files = write_pages(tmp_path / "in", {"a.txt": SLOW, "b.txt": SLOW, "c.txt": SLOW})
     pool = WorkerPool(1, Limits(page_seconds=60, worker_bytes=2**40))
     told: list[tuple[int, int]] = []
-    batch = partial(
-        batch_with_misbehaving_pages,
-        files,
-        tmp_path / "out",
-        run_id="r",
-        batch_no=0,
-        max_page_bytes=10**6,
-    )
+    batch = misbehaving_batch(files, tmp_path / "out")
     try:
         pool.call(os.getpid)  # a warm worker: the pages, not its start, take the time
         report = pool.run(batch, on_progress=lambda *progress: told.append(progress))
