@@ -35,6 +35,10 @@ import psutil
 from inputs import HTML_DIR, TEXT_DIR, replicate, source_pages, write_warc
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from flows.shared_server import FOLDER_NAME, read_record  # noqa: E402
+
 WINNOW = ROOT / ".venv" / "bin" / "winnow"
 SAMPLE_SECONDS = 0.2
 MIB = 1024 * 1024
@@ -127,7 +131,7 @@ def process_role(process: psutil.Process, root: psutil.Process) -> str:
     if process.pid == root.pid:
         return "main"
     command = " ".join(process.cmdline())
-    if "uvicorn" in command or "prefect server" in command:
+    if "uvicorn" in command or "prefect server" in command or "shared_server" in command:
         return "server"
     if "resource_tracker" in command:
         return "other"
@@ -138,9 +142,10 @@ class PeakRssSampler(threading.Thread):
     """Sums the RSS of a process and all its descendants every SAMPLE_SECONDS; keeps the
     largest sum and its make-up. Processes that exit between listing and reading count 0."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, home: Path | None = None) -> None:
         super().__init__(daemon=True)
         self.root = psutil.Process(pid)
+        self.home = home
         self.roles: dict[int, str] = {}
         self.peak = 0
         self.peak_parts: dict[str, tuple[int, int]] = {}
@@ -156,6 +161,7 @@ class PeakRssSampler(threading.Thread):
             processes = [self.root, *self.root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return
+        processes += [p for p in shared_server_processes(self.home) if p not in processes]
         parts: dict[str, tuple[int, int]] = {}
         for process in processes:
             try:
@@ -176,12 +182,33 @@ class PeakRssSampler(threading.Thread):
         self.join()
 
 
+def shared_server_processes(home: Path | None) -> list[psutil.Process]:
+    """The keeper and the server of the shared Prefect server of PREFECT_HOME `home`
+    (`flows.shared_server`): a run that reuses it does not have it among its children, and its
+    memory counts all the same."""
+    record = read_record(home / FOLDER_NAME) if home else None
+    if record is None:
+        return []
+    try:
+        keeper = psutil.Process(record.keeper_pid)
+        return [keeper, *keeper.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def stop_shared_server(home: Path) -> None:
+    """SIGTERM to the keeper of `home`'s shared server, which stops it and exits."""
+    for process in shared_server_processes(home)[:1]:
+        process.terminate()
+
+
 def run_measured(command: Sequence[str], env: dict[str, str] | None = None) -> Measured:
     start = time.perf_counter()
+    home = Path(env["PREFECT_HOME"]) if env and "PREFECT_HOME" in env else None
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
     ) as process:
-        sampler = PeakRssSampler(process.pid)
+        sampler = PeakRssSampler(process.pid, home)
         sampler.start()
         stdout, stderr = process.communicate()
         sampler.stop()
@@ -580,9 +607,35 @@ def run_flows(
     workers: int,
 ) -> None:
     """(c) to (f): `winnow clean` subprocesses, each into a fresh OUT (a rerun into the same
-    OUT would skip the unchanged dumps)."""
-    env = {name: value for name, value in os.environ.items() if name != "PREFECT_API_URL"}
-    fresh_env = {**env, "PREFECT_HOME": str(tmp / "prefect-home-fresh")}
+    OUT would skip the unchanged dumps), on a PREFECT_HOME of the benchmark's own: (c) starts
+    its shared Prefect server, which the later runs find up; the fresh-home run starts
+    another. Both are stopped at the end."""
+    environ = {name: value for name, value in os.environ.items() if name != "PREFECT_API_URL"}
+    home, fresh_home = tmp / "prefect-home", tmp / "prefect-home-fresh"
+    env, fresh_env = (
+        {**environ, "PREFECT_HOME": str(home)},
+        {**environ, "PREFECT_HOME": str(fresh_home)},
+    )
+    try:
+        _run_flows(
+            results, tmp, html_pages, text_pages, scale, text_copies, workers, env, fresh_env
+        )
+    finally:
+        stop_shared_server(home)
+        stop_shared_server(fresh_home)
+
+
+def _run_flows(
+    results: Results,
+    tmp: Path,
+    html_pages: list[Path],
+    text_pages: list[Path],
+    scale: int,
+    text_copies: int,
+    workers: int,
+    env: dict[str, str],
+    fresh_env: dict[str, str],
+) -> None:
 
     results.html = winnow_clean(
         f"(c) winnow clean HTML, {workers} workers",
@@ -597,7 +650,7 @@ def run_flows(
     tiny.mkdir()
     (tiny / "one.txt").write_text("A single short line of text for start-up.\n")
     results.startup_default = startup_row(
-        "(c) start-up: 1 tiny file, default PREFECT_HOME", tiny, tmp / "out-s1", workers, env
+        "(c) start-up: 1 tiny file, existing PREFECT_HOME", tiny, tmp / "out-s1", workers, env
     )
     results.startup_fresh = startup_row(
         "start-up: 1 tiny file, fresh PREFECT_HOME", tiny, tmp / "out-s2", workers, fresh_env

@@ -70,15 +70,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@contextmanager
-def local_prefect_server(
-    log: IO[str], *, port: int | None = None, timeout: float = STARTUP_TIMEOUT_SECONDS
-) -> Iterator[str]:
-    """Run `prefect server start` (API, UI, scheduler) for the duration, started from the
-    calling thread (see `start_server`); yields its API URL."""
-    port = port or free_port()
-    api_url = f"http://{HOST}:{port}/api"
-    command = [
+def server_command(port: int) -> list[str]:
+    """`prefect server start` on `port` of the local host."""
+    return [
         str(Path(sys.executable).with_name("prefect")),
         "server",
         "start",
@@ -88,20 +82,31 @@ def local_prefect_server(
         str(port),
         "--analytics-off",
     ]
+
+
+@contextmanager
+def local_prefect_server(
+    log: IO[str], *, port: int | None = None, timeout: float = STARTUP_TIMEOUT_SECONDS
+) -> Iterator[str]:
+    """Run `prefect server start` (API, UI, scheduler) for the duration, started from the
+    calling thread (see `start_server`); yields its API URL."""
+    port = port or free_port()
+    api_url = f"http://{HOST}:{port}/api"
     # The UI asks its server where the API is; by default it names port 4200, not this one.
-    server = start_server(command, log, env={"PREFECT_UI_API_URL": api_url, **os.environ})
+    env = {"PREFECT_UI_API_URL": api_url, **os.environ}
+    server = start_server(server_command(port), log, env=env)
     try:
-        _wait_healthy(server, api_url, timeout)
+        wait_healthy(api_url, timeout, server)
         yield api_url
     finally:
-        _stop(server)
+        stop_server(server)
 
 
 def start_server(
     command: list[str], log: IO[str], *, env: Mapping[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
     """Start the server's `command` in a session of its own, so a Ctrl-C in the terminal
-    reaches the runner, which shuts down in order while the server still answers (`_stop`
+    reaches the runner, which shuts down in order while the server still answers (`stop_server`
     stops the server after). The kernel SIGKILLs the server when the calling thread ends, so a
     SIGKILL or OOM kill of winnow, which can stop nothing, leaves no server behind; call it
     from a thread that lives as long as the server should, such as the main thread. The server
@@ -115,11 +120,16 @@ def start_server(
     )
 
 
-def _wait_healthy(server: subprocess.Popen[bytes], api_url: str, timeout: float) -> None:
+def wait_healthy(
+    api_url: str, timeout: float, process: subprocess.Popen[bytes] | None = None
+) -> None:
+    """Return once the server at `api_url` answers its health check; raise `ServerFailed`
+    when `process` (the server's, if it is this process's child) ends first, or after
+    `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise ServerFailed(f"prefect server exited with code {server.returncode}")
+        if process is not None and process.poll() is not None:
+            raise ServerFailed(f"prefect server exited with code {process.returncode}")
         try:
             with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
                 if response.status == 200:
@@ -130,7 +140,7 @@ def _wait_healthy(server: subprocess.Popen[bytes], api_url: str, timeout: float)
     raise ServerFailed(f"prefect server did not answer at {api_url} within {timeout:.0f} s")
 
 
-def _stop(server: subprocess.Popen[bytes]) -> None:
+def stop_server(server: subprocess.Popen[bytes]) -> None:
     """SIGTERM to the server's whole session (uvicorn and its services), then SIGKILL."""
     if server.poll() is not None:
         return

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from multiprocessing.sharedctypes import SynchronizedArray
 from typing import Any
 
-from flows.batch import BatchReport, init_worker
+from flows.batch import BatchReport, init_worker, warm_up
 from flows.beacon import PageBeacon, PageKey, Settled
 from flows.config import CleanParams
 from flows.lifetime import die_with_parent
@@ -129,10 +129,13 @@ class WorkerPool:
 
     def start_workers(self) -> None:
         """Start every slot's worker now rather than at its first batch: a worker imports the
-        cleaners and pyarrow (about 1 s) while the caller goes on (the CLI: while the Prefect
-        server starts). The batches submitted later queue behind that start."""
+        cleaners and pyarrow (about 1 s) and warms up the text cleaners, which loads the
+        language model that pages of every kind need (`flows.batch.warm_up`, about 0.5 s),
+        while the caller goes on (the CLI: while Prefect is imported and its server starts).
+        HTML's own warm-up (0.1 s, 33 MiB) waits for a first HTML page. The batches submitted
+        later queue behind that start."""
         for slot in self._slots:
-            slot.submit(os.getpid)
+            slot.submit(warm_up, "text")
 
     def run(
         self, batch: Callable[..., BatchReport], on_progress: OnProgress | None = None

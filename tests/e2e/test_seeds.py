@@ -37,7 +37,18 @@ def seed_run(tmp_path_factory, prefect_home):
     env = {**os.environ, "PREFECT_HOME": str(prefect_home)}
     env.pop("PREFECT_API_URL", None)
     proc = subprocess.run(
-        [sys.executable, "-m", "flows", "clean", str(SEEDS), "--out", str(out)],
+        # Its server stops a second after the run instead of staying up for later ones.
+        [
+            sys.executable,
+            "-m",
+            "flows",
+            "clean",
+            str(SEEDS),
+            "--out",
+            str(out),
+            "--server-idle",
+            "1",
+        ],
         capture_output=True,
         text=True,
         env=env,

@@ -3,6 +3,8 @@ import json
 import logging
 import os
 import re
+import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,10 +14,12 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from test_shared_server import gone
 
 import flows.cli
 from flows.cli import ENV_DEFAULTS, EXIT_BAD_CONFIG, main
 from flows.progress import LIVE_FLAG, LIVE_LOGGER, LiveCounts
+from flows.shared_server import FOLDER_NAME, read_record
 
 REPO = Path(__file__).resolve().parents[2]
 # Runs each case of argv[1] (JSON: [[report folder, CLI arguments], ...]) through the CLI in a
@@ -277,32 +281,41 @@ def test_clean_prints_progress_and_summary(
     assert printers == []  # removed again after the run
 
 
-def test_a_real_run_prints_no_tracebacks_or_errors(dump_folder, tmp_path):
+def test_a_real_run_prints_no_tracebacks_or_errors_and_leaves_its_server_to_the_next(
+    dump_folder, tmp_path
+):
     """The console script's own environment: a fresh PREFECT_HOME and a server of its own. The
     first start on a new database is the point (it migrates the database, and once logged an
-    ERROR), so this run does not share the session's server or home."""
+    ERROR), so this run does not share the session's server or home. A second run finds the
+    server the first left up, and both runs are in that home's database."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("PREFECT_")}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    home = tmp_path / "prefect-home"
+    env["PREFECT_HOME"] = str(home)
 
-    result = run_cli(
-        "-m",
-        "flows",
-        "clean",
-        str(dump_folder),
-        "--out",
-        str(tmp_path / "out"),
-        env=env,
-        timeout=300,
-    )
+    def clean(out: str):
+        return run_cli(
+            *("-m", "flows", "clean", str(dump_folder), "--out", str(tmp_path / out)),
+            *("--server-idle", "60"),
+            env=env,
+            timeout=300,
+        )
 
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    assert "inputs 2 = records 1 + rejects 1" in result.stdout
-    assert "Traceback" not in result.stdout
-    assert "ERROR" not in result.stdout
+    try:
+        result = clean("out")
+        later = clean("later-out")
+    finally:
+        if record := read_record(home / FOLDER_NAME):
+            os.kill(record.keeper_pid, signal.SIGTERM)  # rather than wait for its idle time
+
+    for run in (result, later):
+        assert run.returncode == 0, run.stderr
+        assert run.stderr == ""
+        assert "inputs 2 = records 1 + rejects 1" in run.stdout
+        assert "Traceback" not in run.stdout
+        assert "ERROR" not in run.stdout
     # winnow's own server, not Prefect's temporary one (which the CLI would have to import)
     assert "winnow clean: starting a Prefect server" in result.stdout
-    assert (tmp_path / "out" / ".prefect-server.log").stat().st_size > 0
+    assert (home / FOLDER_NAME / "server.log").stat().st_size > 0
     # The wall time counts the server's start, which the cleaning time leaves out.
     timing = re.search(
         r"([\d.]+) s cleaning \([\d.]+ docs/s\); ([\d.]+) s wall: ([\d.]+) s starting the "
@@ -312,15 +325,23 @@ def test_a_real_run_prints_no_tracebacks_or_errors(dump_folder, tmp_path):
     assert timing, result.stdout
     cleaning, wall, server, rest = map(float, timing.groups())
     assert server > 1.0  # a Prefect server takes seconds to answer its health check
-    # The start-up says when the server answered, before the run's first line.
+    # The start-up says when the server answered, and how long it stays, before the run.
     answered = re.search(
-        r"winnow clean: the Prefect server answered after ([\d.]+) s at http://127\.0\.0\.1:\d+\n"
+        r"winnow clean: the Prefect server answered after ([\d.]+) s at (http://127\.0\.0\.1:\d+)\n"
+        r"winnow clean: the server stops after 60 s without a run \(--server-idle\)\n"
         r"run ",
         result.stdout,
     )
     assert answered, result.stdout
     assert float(answered[1]) == pytest.approx(server, abs=0.2)
     assert wall == pytest.approx(cleaning + server + rest, abs=0.2)
+
+    assert "starting a Prefect server" not in later.stdout
+    assert f"using the Prefect server an earlier run started, at {answered[2]}\n" in later.stdout
+    with sqlite3.connect(home / "prefect.db") as database:
+        states = database.execute("select state_type from flow_run").fetchall()
+    assert states == [("COMPLETED",), ("COMPLETED",)]
+    assert gone(record.keeper_pid)
 
 
 def progress_record(message, *, flagged=True, level=logging.INFO):

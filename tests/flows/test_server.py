@@ -11,10 +11,10 @@ import pytest
 from flows.server import (
     TEMPLATE_DATABASE,
     ServerFailed,
-    _stop,
-    _wait_healthy,
     free_port,
     seed_database,
+    stop_server,
+    wait_healthy,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_a_server_that_exits_at_start_is_reported_with_its_exit_code():
     server = subprocess.Popen([sys.executable, "-c", "raise SystemExit(4)"])
     with pytest.raises(ServerFailed, match="exited with code 4"):
-        _wait_healthy(server, f"http://127.0.0.1:{free_port()}/api", timeout=30)
+        wait_healthy(f"http://127.0.0.1:{free_port()}/api", 30, server)
 
 
 def test_a_server_that_never_answers_is_stopped_after_the_timeout():
@@ -32,9 +32,9 @@ def test_a_server_that_never_answers_is_stopped_after_the_timeout():
     )
     try:
         with pytest.raises(ServerFailed, match="did not answer"):
-            _wait_healthy(server, f"http://127.0.0.1:{free_port()}/api", timeout=1.5)
+            wait_healthy(f"http://127.0.0.1:{free_port()}/api", 1.5, server)
     finally:
-        _stop(server)
+        stop_server(server)
     assert server.returncode is not None
 
 

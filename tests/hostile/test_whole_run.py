@@ -263,7 +263,8 @@ def winnow_clean(folder: Path, out: Path, env: dict[str, str], run_id: str):
 def clean_command(folder: Path, out: Path, run_id: str) -> list[str]:
     command = [str(Path(sys.executable).parent / "winnow"), "clean", str(folder)]
     command += ["--out", str(out), "--run-id", run_id, "--workers", "2"]
-    return [*command, "--max-page-seconds", str(MAX_PAGE_SECONDS)]
+    # A server the run starts (without PREFECT_API_URL) stops a second after it.
+    return [*command, "--max-page-seconds", str(MAX_PAGE_SECONDS), "--server-idle", "1"]
 
 
 @dataclass(frozen=True)
