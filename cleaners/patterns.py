@@ -1014,6 +1014,15 @@ def _strip_edge_punctuation(text: str) -> str:
     return text[start:end]
 
 
+def alternation(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str]:
+    """One regex matching where any of `patterns` (of the same flags) does: a line is tried
+    against all of them in one call instead of one call per pattern."""
+    flags = {pattern.flags for pattern in patterns}
+    if len(flags) != 1:
+        raise ValueError(f"patterns of different flags cannot be one alternation: {flags}")
+    return re.compile("|".join(f"(?:{pattern.pattern})" for pattern in patterns), flags.pop())
+
+
 def count_words(text: str) -> int:
     """Word count of a whole text, uncached (documents are too big to keep). A long text's
     words are counted one match at a time: as a list, a million words held 60 MiB."""

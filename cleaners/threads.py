@@ -32,6 +32,7 @@ from cleaners.patterns import (
     RELATIVE_AGE,
     THREAD_HEADING_PATTERNS,
     TIME_OF_DAY,
+    alternation,
     normalise,
     words,
 )
@@ -126,7 +127,10 @@ def is_thread_heading(text: str) -> bool:
     if word_count(text) > HEADER_MAX_WORDS:
         return False
     key = normalise(text)
-    return key in COMMENT_HEADINGS or any(p.fullmatch(key) for p in THREAD_HEADING_PATTERNS)
+    return key in COMMENT_HEADINGS or _THREAD_HEADING.fullmatch(key) is not None
+
+
+_THREAD_HEADING = alternation(THREAD_HEADING_PATTERNS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from cleaners.patterns import (
     TEASER_HEADING_PATTERNS,
     TEASER_HEADINGS,
     TEASER_PREFIXES,
+    alternation,
     normalise,
 )
 from cleaners.rules.region import best_run, prose_scores
@@ -30,33 +31,36 @@ _TEASER_OPENINGS = tuple(prefix.removesuffix(":") for prefix in TEASER_PREFIXES)
 prefix has a separator before its colon): most lines are ruled out without the fold."""
 
 
-def _is_short_line_of(
-    text: str, phrases: frozenset[str], patterns: tuple[re.Pattern[str], ...]
-) -> bool:
+def _is_short_line_of(text: str, phrases: frozenset[str], patterns: re.Pattern[str]) -> bool:
     """Whether the normalised line, short enough to be a marker, is one of the phrases or
-    matches one of the patterns whole."""
+    matches one of the patterns (`alternation`) whole."""
     if word_count(text) > MARKER_MAX_WORDS:
         return False
     key = normalise(text)
-    return key in phrases or any(p.fullmatch(key) for p in patterns)
+    return key in phrases or patterns.fullmatch(key) is not None
+
+
+_TAIL_MARKER = alternation(TAIL_MARKER_PATTERNS)
+_REVIEW_MARKER = alternation(REVIEW_MARKER_PATTERNS)
+_TEASER_HEADING = alternation(TEASER_HEADING_PATTERNS)
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_tail_marker(text: str) -> bool:
     """A short whole line such as "Related articles", "Leave a Reply" or "12 comments"."""
-    return _is_short_line_of(text, TAIL_MARKERS, TAIL_MARKER_PATTERNS)
+    return _is_short_line_of(text, TAIL_MARKERS, _TAIL_MARKER)
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_review_marker(text: str) -> bool:
     """A short whole line such as "Customer reviews" or "Rated 5 out of 5"."""
-    return _is_short_line_of(text, REVIEW_MARKERS, REVIEW_MARKER_PATTERNS)
+    return _is_short_line_of(text, REVIEW_MARKERS, _REVIEW_MARKER)
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)
 def is_teaser_heading(text: str) -> bool:
     """A short whole line such as "Lesen Sie auch" or "More on the election"."""
-    return _is_short_line_of(text, TEASER_HEADINGS, TEASER_HEADING_PATTERNS)
+    return _is_short_line_of(text, TEASER_HEADINGS, _TEASER_HEADING)
 
 
 @dataclass(frozen=True)
