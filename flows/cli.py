@@ -750,7 +750,8 @@ def _use_shared_server(stack: ExitStack, command: str, idle_seconds: float) -> s
     else:
         _say_answered(command, started, server.api_url)
     print_to_reader(
-        f"winnow {command}: the server stops after {idle_seconds:g} s without a run (--server-idle)"
+        f"winnow {command}: the server stops after {idle_seconds:g} s without a run"
+        f" (--server-idle), or now with `kill {server.keeper_pid}`"
     )
     return server.api_url
 

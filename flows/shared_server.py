@@ -75,6 +75,9 @@ class ServerRecord:
 class SharedServer:
     api_url: str
     reused: bool
+    """Whether an earlier run started it."""
+    keeper_pid: int
+    """SIGTERM to it stops the server now."""
     log_path: Path
 
 
@@ -101,7 +104,7 @@ def shared_prefect_server(
         with _locked(folder / START_LOCK_NAME):
             record = read_record(folder)
             if record is not None and _serves(record, identity, reuse_timeout):
-                server = SharedServer(record.api_url, True, folder / LOG_NAME)
+                server = SharedServer(record.api_url, True, record.keeper_pid, folder / LOG_NAME)
             else:
                 on_start(folder / LOG_NAME)
                 port = free_port()
@@ -159,7 +162,7 @@ def _start(
         keeper.terminate()
         raise ServerFailed(f"{exc}; see {log_path}") from None
     _write_record(folder, ServerRecord(api_url, keeper.pid, identity))
-    return SharedServer(api_url, False, log_path)
+    return SharedServer(api_url, False, keeper.pid, log_path)
 
 
 def _write_record(folder: Path, record: ServerRecord) -> None:

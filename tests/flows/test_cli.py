@@ -328,12 +328,14 @@ def test_a_real_run_prints_no_tracebacks_or_errors_and_leaves_its_server_to_the_
     # The start-up says when the server answered, and how long it stays, before the run.
     answered = re.search(
         r"winnow clean: the Prefect server answered after ([\d.]+) s at (http://127\.0\.0\.1:\d+)\n"
-        r"winnow clean: the server stops after 60 s without a run \(--server-idle\)\n"
+        r"winnow clean: the server stops after 60 s without a run \(--server-idle\), or now"
+        r" with `kill (\d+)`\n"
         r"run ",
         result.stdout,
     )
     assert answered, result.stdout
     assert float(answered[1]) == pytest.approx(server, abs=0.2)
+    assert int(answered[3]) == record.keeper_pid
     assert wall == pytest.approx(cleaning + server + rest, abs=0.2)
 
     assert "starting a Prefect server" not in later.stdout
