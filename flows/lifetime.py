@@ -9,7 +9,10 @@ be reparented to init and run on. So each of them is tied to its parent from its
   doing, even a worker stuck in one long C call that holds the GIL, where no thread of its
   own could run. The signal follows the *thread* that started the process, not only its
   process, so the process must be started from a thread that lives as long as it should
-  (winnow's main thread for the server; `flows.workers` has a thread of its own).
+  (winnow's main thread for the server; `flows.workers` has a thread of its own). The server
+  that `winnow clean` shares with later runs is meant to outlive its run: its parent is its
+  keeper, which stops it once no run has used it for a while, however the runs ended
+  (`flows.shared_server`).
 - A served flow run is started by Prefect's runner from a thread Prefect chooses, so it
   watches its parent with a thread instead (`exit_with_parent`); the flow process only waits
   on its workers, so that thread gets to run. Its workers then die with it.

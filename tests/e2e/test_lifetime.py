@@ -1,6 +1,8 @@
 """A SIGKILL of `winnow clean` or `winnow serve` (or the OOM killer) leaves none of the
-processes winnow started running: not the Prefect server, not a served flow run, not a worker.
-After a SIGKILL of serve mid-run, the next run into the same OUT finishes the job."""
+processes winnow started running: not the Prefect server of `serve`, not a served flow run, not
+a worker. After a SIGKILL of serve mid-run, the next run into the same OUT finishes the job.
+The server `winnow clean` shares with later runs stops itself once idle, SIGKILL or not
+(tests/flows/test_shared_server.py)."""
 
 from __future__ import annotations
 

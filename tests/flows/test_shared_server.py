@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -151,3 +152,20 @@ def test_a_record_naming_a_dead_keeper_or_a_mute_url_is_replaced(tmp_path):
     with lease(tmp_path, "x", reuse_timeout=0.5) as server:
         assert not server.reused
         assert read_record(tmp_path).api_url == server.api_url != mute["api_url"]
+
+
+def test_runs_starting_together_get_one_server(tmp_path):
+    """The start lock: the second run waits for the first one's server instead of starting
+    another, whichever comes first."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        leases = [pool.submit(hold_lease, tmp_path) for _ in range(3)]
+        servers = [lease.result() for lease in leases]
+    assert len({server.api_url for server in servers}) == 1
+    assert sorted(server.reused for server in servers) == [False, True, True]
+    assert gone(servers[0].keeper_pid)
+
+
+def hold_lease(folder: Path):
+    with lease(folder) as server:
+        time.sleep(IDLE * 2)  # all three hold it at once for a while
+        return server
