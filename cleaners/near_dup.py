@@ -21,11 +21,11 @@ that the synthetic header, footer and edit change by half.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import islice
 from typing import Literal
 
 import numpy as np
@@ -88,30 +88,40 @@ def _folded(text: str) -> str:
     return INVISIBLE_CHARACTERS.sub("", text).lower()
 
 
-WORD_CHUNK = 8192
-"""Words held at a time while a text is hashed: a list of all the words of a one-million-word
-text held about 60 MiB in the worker."""
+PIECE_CHARS = 65_536
+"""Text read at a time while it is hashed, cut at whitespace (no word spans a cut): a list of
+all the words of a one-million-word text held about 60 MiB in the worker."""
 
 
 def _word_hashes_and_content_hash(text: str) -> tuple[np.ndarray, str]:
     """The 32-bit hash of each of the text's `tokens`, in order, and its `content_hash`,
-    reading the words chunk by chunk."""
-    matches = WORD.finditer(_folded(text))
+    reading the text piece by piece (`findall` on a piece: a call per piece, not per word)."""
     digest = hashlib.blake2b(digest_size=16)
     hashes = []
     separator = b""
-    while chunk := [match.group() for match in islice(matches, WORD_CHUNK)]:
-        digest.update(separator + " ".join(chunk).encode())
-        separator = b" "
-        hashes.append(_word_hashes(chunk))
+    for piece in _pieces(_folded(text)):
+        if words := WORD.findall(piece):
+            digest.update(separator + " ".join(words).encode())
+            separator = b" "
+            hashes.append(_word_hashes(words))
     word_hashes = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
     return word_hashes, digest.hexdigest()
 
 
+def _pieces(text: str) -> Iterable[str]:
+    start = 0
+    while start < len(text):
+        cut = _WHITESPACE.search(text, min(start + PIECE_CHARS, len(text)))
+        end = cut.start() if cut else len(text)
+        yield text[start:end]
+        start = end + 1
+
+
+_WHITESPACE = re.compile(r"\s")
+
+
 def _word_hashes(words: list[str]) -> np.ndarray:
-    return np.fromiter(
-        (zlib.crc32(word.encode()) for word in words), dtype=np.uint64, count=len(words)
-    )
+    return np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
 
 
 def content_hash(text: str) -> str:

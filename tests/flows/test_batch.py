@@ -14,7 +14,7 @@ import pytest
 
 import flows.batch
 from cleaners.document import Block, Cleaned, Meta, Removal
-from flows.batch import BatchReport, run_batch
+from flows.batch import BatchReport, PageTimeout, run_batch, time_limit
 from flows.beacon import Settled
 from flows.readers import DumpFile, RawPage, Reject, list_dumps
 from flows.records import RECORD_SCHEMA, REJECT_SCHEMA
@@ -303,6 +303,32 @@ def test_real_readers_and_cleaners_account_for_every_input(tmp_path):
         "part-it-00000.parquet",
         "part-it-00001.parquet",
     ]
+
+
+def test_time_limits_interrupt_only_the_thread_past_its_own_deadline():
+    """One deadline thread serves every limit: a short limit in one thread does not end a
+    longer one in another, a limit left in time never fires later, and each ends its own."""
+
+    def spin(seconds: float, limit: float) -> str:
+        ends = time.monotonic() + seconds
+        try:
+            with time_limit(limit):
+                while time.monotonic() < ends:
+                    pass
+        except PageTimeout:
+            return "interrupted"
+        time.sleep(limit)  # past the limit of a `with` left in time: nothing may fire now
+        return "finished"
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        short = pool.submit(spin, 5.0, 0.2)
+        long = pool.submit(spin, 0.6, 2.0)
+        left = pool.submit(spin, 0.1, 0.4)
+        assert (short.result(), long.result(), left.result()) == (
+            "interrupted",
+            "finished",
+            "finished",
+        )
 
 
 @pytest.mark.parametrize("thread", ["main", "task_thread"])
