@@ -32,20 +32,20 @@ from cleaners.html import DATE_PARAMS  # noqa: E402
 WCXB = ROOT.parent / "shared" / "devdata" / "wcxb-dev"
 
 HTML_STAGES = {
-    "trafilatura.bare_extraction": "core.py:278(bare_extraction)",
-    "  of which trafilatura's metadata": "metadata.py:447(extract_metadata)",
-    "  of which its fallback extractors": "external.py:84(compare_extraction)",
-    "visible text (html.visible_lines)": "html.py:216(visible_lines)",
-    "comment threads (threads.with_threads_marked)": "threads.py:198(with_threads_marked)",
-    "repeated items (html.repeated_items)": "html.py:138(repeated_items)",
-    "region recovery (api._skipped_in_region)": "api.py:177(_skipped_in_region)",
-    "rules (apply.clean)": "apply.py:47(clean)",
-    "audit of extraction (api._dropped_by_extraction)": "api.py:258(_dropped_by_extraction)",
+    "trafilatura.bare_extraction": "core.py(bare_extraction)",
+    "  of which trafilatura's metadata": "metadata.py(extract_metadata)",
+    "  of which its fallback extractors": "external.py(compare_extraction)",
+    "visible text (html.visible_lines)": "html.py(visible_lines)",
+    "comment threads (threads.with_threads_marked)": "threads.py(with_threads_marked)",
+    "repeated items (html.repeated_items)": "html.py(repeated_items)",
+    "region recovery (api._skipped_in_region)": "api.py(_skipped_in_region)",
+    "rules (apply.clean)": "apply.py(clean)",
+    "audit of extraction (api._dropped_by_extraction)": "api.py(_dropped_by_extraction)",
 }
 TEXT_STAGES = {
-    "lines and threads (text.text_document)": "text.py:10(text_document)",
-    "rules (apply.clean)": "apply.py:47(clean)",
-    "language (signals.identify_language)": "signals.py:71(identify_language)",
+    "lines and threads (text.text_document)": "text.py(text_document)",
+    "rules (apply.clean)": "apply.py(clean)",
+    "language (signals.identify_language)": "signals.py(identify_language)",
 }
 
 
@@ -67,8 +67,8 @@ def stage_shares(call: Callable[[str], object], pages: list[str], stages: dict[s
     for label, suffix in stages.items():
         cumulative = sum(
             ct
-            for (file, line, name), (_, _, _, ct, _) in stats.items()
-            if f"{Path(file).name}:{line}({name})" == suffix
+            for (file, _line, name), (_, _, _, ct, _) in stats.items()
+            if f"{Path(file).name}({name})" == suffix
         )
         print(f"  {label:<50} {cumulative / total:6.1%}")
 
