@@ -130,14 +130,19 @@ def wait_healthy(
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise ServerFailed(f"prefect server exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+        if answers(api_url):
+            return
         time.sleep(0.5)
     raise ServerFailed(f"prefect server did not answer at {api_url} within {timeout:.0f} s")
+
+
+def answers(api_url: str, *, timeout: float = 2.0) -> bool:
+    """Whether the server at `api_url` answers its health check now."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:

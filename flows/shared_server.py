@@ -40,6 +40,7 @@ from flows.server import (
     HOST,
     STARTUP_TIMEOUT_SECONDS,
     ServerFailed,
+    answers,
     free_port,
     server_command,
     start_server,
@@ -56,9 +57,10 @@ RECORD_NAME = "server.json"
 LOG_NAME = "server.log"
 DEFAULT_IDLE_SECONDS = 600.0
 POLL_SECONDS = 0.5
-REUSE_HEALTH_TIMEOUT_SECONDS = 5.0
-"""A recorded server answered before it was recorded; one that does not answer within this
-is stuck or gone, and the run starts another."""
+REUSE_HEALTH_TIMEOUT_SECONDS = 2.0
+"""A recorded server answered before it was recorded: one that refuses the connection now is
+gone (its keeper's pid may be another process's after a reboot), and one that does not answer
+within this is stuck; either way the run starts another."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +128,11 @@ def read_record(folder: Path) -> ServerRecord | None:
 
 
 def _serves(record: ServerRecord, identity: str, timeout: float) -> bool:
-    if record.identity != identity or not _alive(record.keeper_pid):
-        return False
-    try:
-        wait_healthy(record.api_url, timeout)
-    except ServerFailed:
-        return False
-    return True
+    return (
+        record.identity == identity
+        and _alive(record.keeper_pid)
+        and answers(record.api_url, timeout=timeout)
+    )
 
 
 def _start(
