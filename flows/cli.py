@@ -282,7 +282,10 @@ def _add_clean_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
     )
     parser.add_argument(
-        "--workers", type=int, help="worker processes (default: all cores)", metavar="N"
+        "--workers",
+        type=int,
+        help="worker processes (default: all cores; no more than the files to clean)",
+        metavar="N",
     )
     parser.add_argument(
         "--max-page-mb",
@@ -523,31 +526,39 @@ def _clean(args: argparse.Namespace) -> int:
     if problem := _check_dask(params.dask_address):
         print_error(f"winnow clean: error: {problem}")
         return EXIT_BAD_CONFIG
-    if not _anything_to_clean(params):
+    files = _files_to_clean(params)
+    if files == 0:
         print_error(NO_DUMP_FILES)
         return EXIT_RUN_PROBLEM
+    if files is not None and files < params.workers and params.dask_address is None:
+        # No more worker processes than files: one that would get no batch still costs a
+        # second of CPU to start, which a small run's other processes are waiting for.
+        params = params.model_copy(update={"workers": files})
     return _run_clean(params, started, server_idle=args.server_idle)
 
 
 NO_DUMP_FILES = "winnow clean: no dump files found in the inputs"
 
 
-def _anything_to_clean(params: CleanParams) -> bool:
-    """Whether local inputs list a dump file, or OUT's ledger has files in their scope that a
-    run would record as deleted: if neither, the run would do nothing, and saying so needs
-    no Prefect server. Remote inputs are listed by the run itself."""
+def _files_to_clean(params: CleanParams) -> int | None:
+    """How many dump files the local inputs list, counted up to the number of workers; None
+    when the run itself must list them (remote inputs) or has only deletions to record
+    (files of OUT's ledger in the inputs' scope that are gone). 0: the run would do nothing,
+    and saying so needs no Prefect server."""
     from flows.ledger import LEDGER_NAME, InputScope, Ledger
-    from flows.readers import lists_a_dump
+    from flows.readers import dumps_listed
     from flows.storage import is_uri
 
-    if any(is_uri(spec) for spec in params.inputs) or lists_a_dump(params.inputs):
-        return True
+    if any(is_uri(spec) for spec in params.inputs):
+        return None
+    if files := dumps_listed(params.inputs, up_to=params.workers):
+        return files
     state = location(params.out).state_dir()
     if not (state / LEDGER_NAME).is_file():
-        return False
+        return 0
     ledger = Ledger(state)
     try:
-        return bool(ledger.vanished(InputScope(params.inputs), ()))
+        return None if ledger.vanished(InputScope(params.inputs), ()) else 0
     finally:
         ledger.close()
 

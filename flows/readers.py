@@ -289,10 +289,16 @@ def iter_pages(dump: DumpFile, *, max_page_bytes: int = 10_000_000) -> Iterator[
 # --- listing -------------------------------------------------------------------------------
 
 
-def lists_a_dump(inputs: Sequence[str]) -> bool:
-    """Whether the local inputs list at least one dump file, stopping at the first: a check
-    before a run must not walk a large tree that the run walks again."""
-    return any(True for spec in inputs for _ in _expand_input(spec))
+def dumps_listed(inputs: Sequence[str], *, up_to: int) -> int:
+    """How many dump files the local inputs list (one real file once), counting no further
+    than `up_to`: a check before a run must not walk a large tree that the run walks again."""
+    keys: set[str] = set()
+    for spec in inputs:
+        for dump in _expand_input(spec):
+            keys.add(dump.key)
+            if len(keys) >= up_to:
+                return len(keys)
+    return len(keys)
 
 
 def _expand_input(spec: str) -> Iterator[DumpFile]:

@@ -16,7 +16,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 import flows.readers
-from flows.readers import DumpFile, RawPage, Reject, iter_pages, list_dumps, lists_a_dump
+from flows.readers import DumpFile, RawPage, Reject, dumps_listed, iter_pages, list_dumps
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
 
@@ -965,11 +965,15 @@ def test_one_real_file_reached_by_two_inputs_or_two_links_is_one_input(tmp_path)
     assert [dump.source for dump in list_dumps([str(other), str(dumps)])] == ["0-link.html"]
 
 
-def test_lists_a_dump_says_whether_the_inputs_hold_one(tmp_path):
+def test_dumps_listed_counts_the_dump_files_up_to_a_limit(tmp_path):
     (tmp_path / "scans").mkdir()
     (tmp_path / "scans" / "scan.pdf").write_text("not a dump")
     (tmp_path / "pages" / "deep").mkdir(parents=True)
-    (tmp_path / "pages" / "deep" / "page.txt").write_text("words")
+    for name in ("a.txt", "b.txt", "c.html"):
+        (tmp_path / "pages" / "deep" / name).write_text("words")
+    pages = str(tmp_path / "pages")
 
-    assert not lists_a_dump([str(tmp_path / "scans")])
-    assert lists_a_dump([str(tmp_path / "scans"), str(tmp_path / "pages")])
+    assert dumps_listed([str(tmp_path / "scans")], up_to=2) == 0
+    assert dumps_listed([str(tmp_path / "scans"), pages], up_to=10) == 3
+    assert dumps_listed([pages, f"{pages}/deep/a.txt"], up_to=10) == 3  # one file once
+    assert dumps_listed([pages], up_to=2) == 2
