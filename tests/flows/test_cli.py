@@ -248,6 +248,25 @@ def test_a_folder_without_dump_files_says_so_before_prefect_starts(cli_runs):
     assert run.seconds < 10
 
 
+def test_a_run_starts_no_more_workers_than_it_has_files(
+    prefect_harness, tmp_path, capsys, monkeypatch
+):
+    for name, value in ENV_DEFAULTS.items():  # undone after the test
+        monkeypatch.setenv(name, os.environ.get(name, value))
+    (tmp_path / "dumps").mkdir()
+    (tmp_path / "dumps" / "only.txt").write_text("The one page of this run, a sentence long.\n")
+
+    code = main(["clean", str(tmp_path / "dumps"), "--out", str(tmp_path / "out")])
+    code_two = main(
+        ["clean", str(tmp_path / "dumps"), "--out", str(tmp_path / "again"), "--workers", "2"]
+    )
+
+    lines = capsys.readouterr().out.splitlines()
+    assert (code, code_two) == (0, 0)
+    plans = [line for line in lines if "unchanged since an earlier run" in line]
+    assert [plan.split("; ")[1] for plan in plans] == ["1 in 1 batches, 1 workers"] * 2
+
+
 def test_version_is_the_installed_package_s(cli_runs):
     run = cli_runs["version"]
     assert (run.returncode, run.stdout) == (0, f"winnow {version('winnow')}\n")
