@@ -46,7 +46,7 @@ GIB = 1024 * MIB
 TEXT_RUN_SECONDS = 10.0  # the (d) text run is sized to last at least this long in the flow
 QUICK_HTML_PAGES = 40
 QUICK_TEXT_PAGES = 100
-LIBRARY_KINDS = ("trafilatura", "trafilatura-pool", "clean_html", "clean_text")
+LIBRARY_KINDS = ("trafilatura", "trafilatura-pool", "clean_html", "clean_text", "clean_text-pool")
 
 # Issue 18's targets.
 E2E_HTML_SHARE = 1.0  # winnow clean on HTML >= this share of bare trafilatura on all cores
@@ -90,11 +90,24 @@ def _library_call(kind: str) -> Callable[[Path], object]:
     return lambda path: clean(_read(path))
 
 
+def _clean_text_file(path: Path) -> None:
+    from cleaners import clean_text
+
+    clean_text(_read(path))
+
+
 def measure_library(kind: str, folder: Path, workers: int) -> None:
     """Clean every file of `folder` (read inside the timed loop, as a pipeline would) and print
     {"docs", "seconds"}; imports and pool start-up happen before the clock starts."""
     paths = sorted(folder.iterdir())
-    if kind == "trafilatura-pool":
+    if kind == "clean_text-pool":
+        chunk = max(1, len(paths) // (workers * 8))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(_clean_text_file, paths[:workers]))  # each worker's first page
+            start = time.perf_counter()
+            list(pool.map(_clean_text_file, paths, chunksize=chunk))
+            seconds = time.perf_counter() - start
+    elif kind == "trafilatura-pool":
         import trafilatura  # noqa: F401  (imported once here; forked workers inherit it)
 
         chunk = max(1, len(paths) // (workers * 8))
@@ -259,7 +272,7 @@ class Row:
 def library_row(case: str, kind: str, folder: Path, workers: int) -> Row:
     command = [sys.executable, __file__, "--measure", kind, str(folder), "--workers", str(workers)]
     measured = run_measured(command)
-    cores = workers if kind == "trafilatura-pool" else 1
+    cores = workers if kind.endswith("-pool") else 1
     if measured.returncode != 0:
         return Row(case, cores=cores, note=report_failure(case, measured))
     result = json.loads(measured.stdout.strip().splitlines()[-1])
@@ -442,12 +455,14 @@ def _startup(row: Row | None, limit: float) -> tuple[str, bool] | None:
 
 
 def _flow_overhead(results: Results) -> tuple[str, bool] | None:
-    """The share of (f)'s time in the flow that cleaning alone, at the library's rate on the
-    same cores, would not take: listing, ledger, Parquet, Prefect, duplicate marking."""
-    tenfold, library = results.tenfold, results.library[-1]
-    if not (tenfold and tenfold.flow.seconds and tenfold.flow.docs and library.rate):
+    """The share of (f)'s time in the flow that cleaning alone, at the rate of a bare process
+    pool of `clean_text` on the same cores, would not take: listing, ledger, Parquet,
+    Prefect, duplicate marking. (Two busy cores of this machine clean less than twice what one
+    does, so one process's rate times the cores would overstate the overhead.)"""
+    tenfold, pool = results.tenfold, results.library[-1]
+    if not (tenfold and tenfold.flow.seconds and tenfold.flow.docs and pool.rate):
         return None
-    cleaning = tenfold.flow.docs / (library.rate * tenfold.flow.cores)
+    cleaning = tenfold.flow.docs / pool.rate
     share = 1 - cleaning / tenfold.flow.seconds
     return (
         f"{share:.0%} of {tenfold.flow.seconds:.0f} s on {tenfold.flow.docs} dumps (cleaning"
@@ -599,6 +614,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             pool,
             library_row("cleaners.clean_html, 1 process", "clean_html", html_dir, 1),
             text_rate,
+            library_row(
+                f"cleaners.clean_text, pool of {workers}", "clean_text-pool", text_dir, workers
+            ),
         ]
         results = Results(library, pool)
         if not args.skip_flow:
