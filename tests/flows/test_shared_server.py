@@ -146,12 +146,21 @@ def test_a_server_that_cannot_start_is_reported_and_not_recorded(tmp_path):
 
 
 def test_a_record_naming_a_dead_keeper_or_a_mute_url_is_replaced(tmp_path):
-    mute = {"api_url": "http://127.0.0.1:9/api", "keeper_pid": os.getpid(), "identity": "x"}
-    (tmp_path / RECORD_NAME).write_text(json.dumps(mute))
-    # This process is alive, its URL answers nothing.
-    with lease(tmp_path, "x", reuse_timeout=0.5) as server:
-        assert not server.reused
-        assert read_record(tmp_path).api_url == server.api_url != mute["api_url"]
+    with lease(tmp_path, "x") as live:
+        pass
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    records = [
+        # a server that answers, but under a keeper that is gone
+        {"api_url": live.api_url, "keeper_pid": dead.pid, "identity": "x"},
+        # this process is alive, but the URL answers nothing
+        {"api_url": "http://127.0.0.1:9/api", "keeper_pid": os.getpid(), "identity": "x"},
+    ]
+    for record in records:
+        (tmp_path / RECORD_NAME).write_text(json.dumps(record))
+        with lease(tmp_path, "x", reuse_timeout=0.5) as server:
+            assert not server.reused
+            assert read_record(tmp_path).api_url == server.api_url != record["api_url"]
 
 
 def test_runs_starting_together_get_one_server(tmp_path):
