@@ -669,75 +669,61 @@ def run_flows(
         {**environ, "PREFECT_HOME": str(home)},
         {**environ, "PREFECT_HOME": str(fresh_home)},
     )
+    text_copies, tenfold_copies = copies  # of the text dumps for (d), and for (f)
     try:
-        _run_flows(results, tmp, html_pages, text_pages, scale, copies, workers, env, fresh_env)
+        results.html = winnow_clean(
+            f"(c) winnow clean HTML, {workers} workers",
+            tmp / "html",
+            tmp / "out-c",
+            workers,
+            env,
+            len(html_pages) * scale,
+        )
+        # After (c), so that neither 1-file run pays for cold imports.
+        tiny = tmp / "tiny"
+        tiny.mkdir()
+        (tiny / "one.txt").write_text("A single short line of text for start-up.\n")
+        results.startup_default = startup_row(
+            "(c) start-up: 1 tiny file, existing PREFECT_HOME", tiny, tmp / "out-s1", workers, env
+        )
+        results.startup_fresh = startup_row(
+            "start-up: 1 tiny file, fresh PREFECT_HOME", tiny, tmp / "out-s2", workers, fresh_env
+        )
+
+        text_set = replicate(text_pages, tmp / "text", text_copies)
+        print(f".. text set: {len(text_pages)} dumps x {text_copies} = {len(text_set)}", flush=True)
+        results.text = winnow_clean(
+            f"(d) winnow clean text dumps, {workers} workers",
+            tmp / "text",
+            tmp / "out-d",
+            workers,
+            env,
+            len(text_set),
+        )
+
+        warc = tmp / "warc" / "pages.warc.gz"
+        warc.parent.mkdir()
+        records = write_warc(html_pages, warc, scale)
+        print(
+            f".. WARC: {records} response records, {warc.stat().st_size / 1e6:.1f} MB", flush=True
+        )
+        results.warc = winnow_clean(
+            "(e) winnow clean, 1 multi-record WARC", warc, tmp / "out-e", workers, env, records
+        )
+
+        tenfold_set = replicate(text_pages, tmp / "text-10x", tenfold_copies)
+        print(f".. 10x text set: {len(tenfold_set)} dumps", flush=True)
+        results.tenfold = winnow_clean(
+            f"(f) winnow clean text dumps x{tenfold_copies}",
+            tmp / "text-10x",
+            tmp / "out-f",
+            workers,
+            env,
+            len(tenfold_set),
+        )
     finally:
         stop_shared_server(home)
         stop_shared_server(fresh_home)
-
-
-def _run_flows(
-    results: Results,
-    tmp: Path,
-    html_pages: list[Path],
-    text_pages: list[Path],
-    scale: int,
-    copies: tuple[int, int],
-    workers: int,
-    env: dict[str, str],
-    fresh_env: dict[str, str],
-) -> None:
-    """`copies`: of the text dumps for (d), and for (f)."""
-    text_copies, tenfold_copies = copies
-
-    results.html = winnow_clean(
-        f"(c) winnow clean HTML, {workers} workers",
-        tmp / "html",
-        tmp / "out-c",
-        workers,
-        env,
-        len(html_pages) * scale,
-    )
-    # After (c), so that neither 1-file run pays for cold imports.
-    tiny = tmp / "tiny"
-    tiny.mkdir()
-    (tiny / "one.txt").write_text("A single short line of text for start-up.\n")
-    results.startup_default = startup_row(
-        "(c) start-up: 1 tiny file, existing PREFECT_HOME", tiny, tmp / "out-s1", workers, env
-    )
-    results.startup_fresh = startup_row(
-        "start-up: 1 tiny file, fresh PREFECT_HOME", tiny, tmp / "out-s2", workers, fresh_env
-    )
-
-    text_set = replicate(text_pages, tmp / "text", text_copies)
-    print(f".. text set: {len(text_pages)} dumps x {text_copies} = {len(text_set)}", flush=True)
-    results.text = winnow_clean(
-        f"(d) winnow clean text dumps, {workers} workers",
-        tmp / "text",
-        tmp / "out-d",
-        workers,
-        env,
-        len(text_set),
-    )
-
-    warc = tmp / "warc" / "pages.warc.gz"
-    warc.parent.mkdir()
-    records = write_warc(html_pages, warc, scale)
-    print(f".. WARC: {records} response records, {warc.stat().st_size / 1e6:.1f} MB", flush=True)
-    results.warc = winnow_clean(
-        "(e) winnow clean, 1 multi-record WARC", warc, tmp / "out-e", workers, env, records
-    )
-
-    tenfold_set = replicate(text_pages, tmp / "text-10x", tenfold_copies)
-    print(f".. 10x text set: {len(tenfold_set)} dumps", flush=True)
-    results.tenfold = winnow_clean(
-        f"(f) winnow clean text dumps x{tenfold_copies}",
-        tmp / "text-10x",
-        tmp / "out-f",
-        workers,
-        env,
-        len(tenfold_set),
-    )
 
 
 if __name__ == "__main__":
