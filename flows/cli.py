@@ -282,10 +282,7 @@ def _add_clean_options(parser: argparse.ArgumentParser) -> None:
         metavar="N",
     )
     parser.add_argument(
-        "--workers",
-        type=int,
-        help="worker processes (default: all cores; no more than the files to clean)",
-        metavar="N",
+        "--workers", type=int, help="worker processes (default: all cores)", metavar="N"
     )
     parser.add_argument(
         "--max-page-mb",

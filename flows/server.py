@@ -120,15 +120,12 @@ def start_server(
     )
 
 
-def wait_healthy(
-    api_url: str, timeout: float, process: subprocess.Popen[bytes] | None = None
-) -> None:
+def wait_healthy(api_url: str, timeout: float, process: subprocess.Popen[bytes]) -> None:
     """Return once the server at `api_url` answers its health check; raise `ServerFailed`
-    when `process` (the server's, if it is this process's child) ends first, or after
-    `timeout` seconds."""
+    when `process` (the server's, or its keeper's) ends first, or after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
+        if process.poll() is not None:
             raise ServerFailed(f"prefect server exited with code {process.returncode}")
         if answers(api_url):
             return
