@@ -748,7 +748,7 @@ def _use_shared_server(stack: ExitStack, command: str, idle_seconds: float) -> s
                 on_start=starting,
             )
         )
-    except UnsafeStateFile as exc:
+    except (UnsafeStateFile, OSError) as exc:  # a link in a file's place; PREFECT_HOME unwritable
         raise ServerFailed(f"cannot start a Prefect server: {exc}") from None
     if server.reused:
         print_to_reader(

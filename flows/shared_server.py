@@ -166,8 +166,11 @@ def _start(
 
 
 def _write_record(folder: Path, record: ServerRecord) -> None:
+    """Written beside the record and renamed over it, so a reader never sees half of one; the
+    partial file is a state file like the others (no symbolic link is written through)."""
     partial = folder / f".{RECORD_NAME}.{os.getpid()}.tmp"
-    partial.write_text(json.dumps(asdict(record)), encoding="utf-8")
+    with os.fdopen(open_state_file(partial, os.O_WRONLY | os.O_TRUNC), "w") as file:
+        file.write(json.dumps(asdict(record)))
     os.replace(partial, folder / RECORD_NAME)
 
 

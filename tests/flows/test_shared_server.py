@@ -18,7 +18,8 @@ import psutil
 import pytest
 
 from flows.server import ServerFailed
-from flows.shared_server import RECORD_NAME, read_record, shared_prefect_server
+from flows.shared_server import LEASE_NAME, RECORD_NAME, read_record, shared_prefect_server
+from flows.state_files import UnsafeStateFile
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the kernel ties them (Linux)")
 
@@ -178,3 +179,17 @@ def hold_lease(folder: Path):
     with lease(folder) as server:
         time.sleep(IDLE * 2)  # all three hold it at once for a while
         return server
+
+
+@pytest.mark.parametrize("name", [LEASE_NAME, "server.log"])
+def test_a_link_in_the_place_of_a_server_file_is_refused_and_left_alone(tmp_path, name):
+    target = tmp_path / "elsewhere"
+    target.write_text("keep me")
+    folder = tmp_path / "winnow-server"
+    folder.mkdir()
+    (folder / name).symlink_to(target)
+
+    with pytest.raises(UnsafeStateFile, match="symbolic link"), lease(folder):
+        pass
+    assert target.read_text() == "keep me"
+    assert read_record(folder) is None
