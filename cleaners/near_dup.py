@@ -21,7 +21,6 @@ that the synthetic header, footer and edit change by half.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 import zlib
 from collections.abc import Iterable
@@ -30,7 +29,7 @@ from typing import Literal
 
 import numpy as np
 
-from cleaners.patterns import INVISIBLE_CHARACTERS, WORD
+from cleaners.patterns import INVISIBLE_CHARACTERS, WORD, whitespace_pieces
 
 SHINGLE_WORDS = 5
 """Words per shingle. 3 to 7 find the same copies within noise (1,183-1,191 of 1,201); the
@@ -88,36 +87,21 @@ def _folded(text: str) -> str:
     return INVISIBLE_CHARACTERS.sub("", text).lower()
 
 
-PIECE_CHARS = 65_536
-"""Text read at a time while it is hashed, cut at whitespace (no word spans a cut): a list of
-all the words of a one-million-word text held about 60 MiB in the worker."""
-
-
 def _word_hashes_and_content_hash(text: str) -> tuple[np.ndarray, str]:
     """The 32-bit hash of each of the text's `tokens`, in order, and its `content_hash`,
-    reading the text piece by piece (`findall` on a piece: a call per piece, not per word)."""
+    reading the text piece by piece (`patterns.whitespace_pieces`): a list of all the words of
+    a one-million-word text held about 60 MiB in the worker, and `findall` on a piece is one
+    call rather than one per word."""
     digest = hashlib.blake2b(digest_size=16)
     hashes = []
     separator = b""
-    for piece in _pieces(_folded(text)):
+    for piece in whitespace_pieces(_folded(text)):
         if words := WORD.findall(piece):
             digest.update(separator + " ".join(words).encode())
             separator = b" "
             hashes.append(_word_hashes(words))
     word_hashes = np.concatenate(hashes) if hashes else np.empty(0, dtype=np.uint64)
     return word_hashes, digest.hexdigest()
-
-
-def _pieces(text: str) -> Iterable[str]:
-    start = 0
-    while start < len(text):
-        cut = _WHITESPACE.search(text, min(start + PIECE_CHARS, len(text)))
-        end = cut.start() if cut else len(text)
-        yield text[start:end]
-        start = end + 1
-
-
-_WHITESPACE = re.compile(r"\s")
 
 
 def _word_hashes(words: list[str]) -> np.ndarray:

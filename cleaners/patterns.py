@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
 # --- where the article ends -------------------------------------------------------------------
@@ -987,15 +988,19 @@ def collapse_whitespace(text: str) -> str:
     whole, a 5 MB line of a million words held a 60 MiB list for the moment."""
     if len(text) <= COLLAPSE_PIECE_CHARS:
         return " ".join(text.split())
-    pieces = []
+    return " ".join(piece for part in whitespace_pieces(text) if (piece := " ".join(part.split())))
+
+
+def whitespace_pieces(text: str) -> Iterator[str]:
+    """The text in pieces of about `COLLAPSE_PIECE_CHARS`, each cut at a whitespace character
+    (left out), so that no word spans two pieces: what is done to a long text's words can be
+    done a piece at a time."""
     start = 0
     while start < len(text):
         cut = _WHITESPACE.search(text, min(start + COLLAPSE_PIECE_CHARS, len(text)))
         end = cut.start() if cut else len(text)
-        if piece := " ".join(text[start:end].split()):
-            pieces.append(piece)
+        yield text[start:end]
         start = end + 1
-    return " ".join(pieces)
 
 
 _WHITESPACE = re.compile(r"\s")

@@ -192,10 +192,10 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 
 
 class _Deadlines:
-    """One daemon thread per process that interrupts the threads whose deadline passed. A
-    thread of its own per page (`threading.Timer`) cost about 1 ms a page to start, a tenth
-    of cleaning a text dump. A deadline removed before it passes never fires: both happen
-    under one lock."""
+    """One daemon thread per process that interrupts the threads whose deadline passed: a
+    thread of its own per page (`threading.Timer`) was a thread start per page, a noticeable
+    share of cleaning a text dump. A deadline removed before it passes never fires: both
+    happen under one lock."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition()

@@ -680,10 +680,10 @@ def _use_reachable_server(
     """The API URL of the run's Prefect server: PREFECT_API_URL if set, else a local `prefect
     server start`: with `share_for`, the one of this PREFECT_HOME that runs share until it has
     been idle that many seconds (its log in PREFECT_HOME), else one that lives as long as
-    `stack` (its log beside the ledger). Unlike Prefect's own
-    temporary server, it is reachable from other processes (a served flow's runner, Dask
-    workers), and the flow's process does not import the server application to start it (78
-    MiB it would carry for the whole run). Raises `ServerFailed`."""
+    `stack` (its log beside the ledger). Unlike Prefect's own temporary server, it is reachable
+    from other processes (a served flow's runner, Dask workers), and the flow's process does not
+    import the server application to start it (78 MiB it would carry for the whole run). Raises
+    `ServerFailed`."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     api_url = PREFECT_API_URL.value()
@@ -720,9 +720,9 @@ def _start_own_server(stack: ExitStack, out: str, command: str) -> str:
 
 def _use_shared_server(stack: ExitStack, command: str, idle_seconds: float) -> str:
     """The API URL of the server of this PREFECT_HOME that runs share (`flows.shared_server`),
-    started if none is up, leased as long as `stack`. Started here rather than at once in a
-    thread of its own: on 2 cores the start, the workers' and Prefect's imports all wait for
-    CPU, and a run did not end sooner (measured: 7.0-8.5 s against 7.1-7.2 s for one page)."""
+    started if none is up, leased as long as `stack`. Started here, once Prefect's settings say
+    where PREFECT_HOME is, rather than earlier in a thread of its own: on 2 cores the server's
+    start and the workers' and Prefect's imports all wait for CPU, and a run ended no sooner."""
     from prefect import __version__ as prefect_version
     from prefect.settings import get_current_settings
 
@@ -758,7 +758,7 @@ def _use_shared_server(stack: ExitStack, command: str, idle_seconds: float) -> s
     else:
         _say_answered(command, started, server.api_url)
     print_to_reader(
-        f"winnow {command}: the server stops after {idle_seconds:g} s without a run"
+        f"winnow {command}: the server stops after {server.idle_seconds:g} s without a run"
         f" (--server-idle), or now with `kill {server.keeper_pid}`"
     )
     return server.api_url

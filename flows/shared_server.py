@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -71,6 +71,8 @@ class ServerRecord:
     api_url: str
     keeper_pid: int
     identity: str
+    idle_seconds: float
+    """What its keeper waits for, given by the run that started it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,8 @@ class SharedServer:
     """Whether an earlier run started it."""
     keeper_pid: int
     """SIGTERM to it stops the server now."""
+    idle_seconds: float
+    """How long it stays up after its last run: the starting run's `idle_seconds`."""
     log_path: Path
 
 
@@ -89,7 +93,6 @@ def shared_prefect_server(
     identity: str,
     *,
     idle_seconds: float = DEFAULT_IDLE_SECONDS,
-    env: Mapping[str, str] | None = None,
     timeout: float = STARTUP_TIMEOUT_SECONDS,
     on_start: Callable[[Path], None] = lambda _log_path: None,
     command_for: Callable[[int], list[str]] = server_command,
@@ -97,7 +100,8 @@ def shared_prefect_server(
 ) -> Iterator[SharedServer]:
     """The server recorded in `folder` if it serves `identity` and answers, else a new one
     (`on_start` is told its log's path first; `command_for(port)` runs it) kept up until
-    `idle_seconds` after its last run; leased for the duration. Raises `ServerFailed`, and
+    `idle_seconds` after its last run; leased for the duration. A reused server keeps the idle
+    time it was started with. Raises `ServerFailed`, and
     `UnsafeStateFile` for a link in the place of one of its files."""
     folder.mkdir(parents=True, exist_ok=True)
     lease = open_state_file(folder / LEASE_NAME, os.O_RDWR)
@@ -106,13 +110,13 @@ def shared_prefect_server(
         with _locked(folder / START_LOCK_NAME):
             record = read_record(folder)
             if record is not None and _serves(record, identity, reuse_timeout):
-                server = SharedServer(record.api_url, True, record.keeper_pid, folder / LOG_NAME)
+                server = SharedServer(
+                    record.api_url, True, record.keeper_pid, record.idle_seconds, folder / LOG_NAME
+                )
             else:
                 on_start(folder / LOG_NAME)
                 port = free_port()
-                server = _start(
-                    folder, identity, idle_seconds, port, command_for(port), env, timeout
-                )
+                server = _start(folder, identity, idle_seconds, port, command_for(port), timeout)
         yield server
     finally:
         os.close(lease)
@@ -122,7 +126,12 @@ def read_record(folder: Path) -> ServerRecord | None:
     """The recorded server, or None if none is (or the record is unreadable)."""
     try:
         data = json.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
-        return ServerRecord(str(data["api_url"]), int(data["keeper_pid"]), str(data["identity"]))
+        return ServerRecord(
+            str(data["api_url"]),
+            int(data["keeper_pid"]),
+            str(data["identity"]),
+            float(data["idle_seconds"]),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -141,7 +150,6 @@ def _start(
     idle_seconds: float,
     port: int,
     command: list[str],
-    env: Mapping[str, str] | None,
     timeout: float,
 ) -> SharedServer:
     api_url = f"http://{HOST}:{port}/api"
@@ -154,15 +162,15 @@ def _start(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives this run, and a Ctrl-C in its terminal
-            env={"PREFECT_UI_API_URL": api_url, **(os.environ if env is None else env)},
+            env={"PREFECT_UI_API_URL": api_url, **os.environ},
         )
     try:
         wait_healthy(api_url, timeout, keeper)
     except ServerFailed as exc:
         keeper.terminate()
         raise ServerFailed(f"{exc}; see {log_path}") from None
-    _write_record(folder, ServerRecord(api_url, keeper.pid, identity))
-    return SharedServer(api_url, False, keeper.pid, log_path)
+    _write_record(folder, ServerRecord(api_url, keeper.pid, identity, idle_seconds))
+    return SharedServer(api_url, False, keeper.pid, idle_seconds, log_path)
 
 
 def _write_record(folder: Path, record: ServerRecord) -> None:

@@ -129,11 +129,11 @@ class WorkerPool:
 
     def start_workers(self) -> None:
         """Start every slot's worker now rather than at its first batch: a worker imports the
-        cleaners and pyarrow (about 1 s) and warms up the text cleaners, which loads the
-        language model that pages of every kind need (`flows.batch.warm_up`, about 0.5 s),
-        while the caller goes on (the CLI: while Prefect is imported and its server starts).
-        HTML's own warm-up (0.1 s, 33 MiB) waits for a first HTML page. The batches submitted
-        later queue behind that start."""
+        cleaners and pyarrow and warms up the text cleaners, which loads the language model
+        that pages of every kind need (`flows.batch.warm_up`), while the caller goes on (the
+        CLI: while Prefect is imported and its server starts). HTML's own warm-up, which holds
+        memory a run of text dumps never needs, waits for a first HTML page. The batches
+        submitted later queue behind that start."""
         for slot in self._slots:
             slot.submit(warm_up, "text")
 

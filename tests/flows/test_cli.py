@@ -311,17 +311,17 @@ def test_a_real_run_prints_no_tracebacks_or_errors_and_leaves_its_server_to_the_
     home = tmp_path / "prefect-home"
     env["PREFECT_HOME"] = str(home)
 
-    def clean(out: str):
+    def clean(out: str, idle: str):
         return run_cli(
             *("-m", "flows", "clean", str(dump_folder), "--out", str(tmp_path / out)),
-            *("--server-idle", "60"),
+            *("--server-idle", idle),
             env=env,
             timeout=300,
         )
 
     try:
-        result = clean("out")
-        later = clean("later-out")
+        result = clean("out", "60")
+        later = clean("later-out", "30")  # the server keeps the idle time it started with
     finally:
         if record := read_record(home / FOLDER_NAME):
             os.kill(record.keeper_pid, signal.SIGTERM)  # rather than wait for its idle time
@@ -359,6 +359,7 @@ def test_a_real_run_prints_no_tracebacks_or_errors_and_leaves_its_server_to_the_
 
     assert "starting a Prefect server" not in later.stdout
     assert f"using the Prefect server an earlier run started, at {answered[2]}\n" in later.stdout
+    assert "the server stops after 60 s without a run" in later.stdout
     with sqlite3.connect(home / "prefect.db") as database:
         states = database.execute("select state_type from flow_run").fetchall()
     assert states == [("COMPLETED",), ("COMPLETED",)]

@@ -83,9 +83,12 @@ def test_a_later_run_reuses_the_server_which_stops_once_idle(tmp_path):
         assert not first.reused and started == [tmp_path / "server.log"]
         assert record is not None and record.api_url == first.api_url
         server = server_of(record.keeper_pid)
-    with lease(tmp_path, on_start=started.append) as second:
+    # A later run asking for another idle time gets the one the server was started with.
+    with shared_prefect_server(
+        tmp_path, "stand-in 1", idle_seconds=600, command_for=stand_in, on_start=started.append
+    ) as second:
         assert second.reused and second.api_url == first.api_url
-        assert len(started) == 1
+        assert (second.idle_seconds, len(started)) == (IDLE, 1)
         time.sleep(IDLE * 2)
         assert server.is_running()  # leased: not idle, however long the run takes
     assert gone(record.keeper_pid) and gone(server.pid)
@@ -153,12 +156,18 @@ def test_a_record_naming_a_dead_keeper_or_a_mute_url_is_replaced(tmp_path):
     dead.wait()
     records = [
         # a server that answers, but under a keeper that is gone
-        {"api_url": live.api_url, "keeper_pid": dead.pid, "identity": "x"},
+        {"api_url": live.api_url, "keeper_pid": dead.pid, "identity": "x", "idle_seconds": 1},
         # this process is alive, but the URL answers nothing
-        {"api_url": "http://127.0.0.1:9/api", "keeper_pid": os.getpid(), "identity": "x"},
+        {
+            "api_url": "http://127.0.0.1:9/api",
+            "keeper_pid": os.getpid(),
+            "identity": "x",
+            "idle_seconds": 1,
+        },
     ]
     for record in records:
         (tmp_path / RECORD_NAME).write_text(json.dumps(record))
+        assert read_record(tmp_path) is not None  # a readable record, refused for its content
         with lease(tmp_path, "x", reuse_timeout=0.5) as server:
             assert not server.reused
             assert read_record(tmp_path).api_url == server.api_url != record["api_url"]
