@@ -7,8 +7,9 @@ First the wall time per page of each side, alternating over the repeats: `trafil
 as a bare pool would call it, trafilatura's `bare_extraction` as Winnow calls it (with and
 without its metadata pass), and `clean_html` / `clean_text`. Then one profiled pass of each
 cleaner, as shares of its time by stage (cumulative time of the stage's function; stages nest,
-so the shares do not add up). Figures, not tests; the machine is shared, so compare figures
-from one run.
+so the shares do not add up). Last, what a text dump costs in a batch step by step (CPU time),
+reading and writing included, against the budget of issue 18's text target (500 dumps per
+second per core). Figures, not tests; the machine is shared, so compare figures from one run.
 """
 
 from __future__ import annotations
@@ -17,17 +18,28 @@ import argparse
 import cProfile
 import pstats
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import trafilatura
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from throughput import TEXT_DOCS_PER_CORE  # noqa: E402
+
 from cleaners import clean_html, clean_text  # noqa: E402
 from cleaners.html import DATE_PARAMS  # noqa: E402
+from cleaners.near_dup import signature_and_hash  # noqa: E402
+from cleaners.signals import identify_language  # noqa: E402
+from cleaners.text import text_document  # noqa: E402
+from flows.readers import RawPage, iter_pages, list_dumps  # noqa: E402
+from flows.records import RECORD_SCHEMA, record_row, unwritable_column  # noqa: E402
 
 WCXB = ROOT.parent / "shared" / "devdata" / "wcxb-dev"
 
@@ -71,6 +83,81 @@ def stage_shares(call: Callable[[str], object], pages: list[str], stages: dict[s
             if f"{Path(file).name}({name})" == suffix
         )
         print(f"  {label:<50} {cumulative / total:6.1%}")
+
+
+def dump_costs(limit: int) -> None:
+    """CPU time per text dump of each step a batch takes for it, one pass each (the cleaners'
+    per-line caches see every dump once, as on distinct inputs). "rules" is `clean_text` less
+    its lines and threads and the language of its text."""
+    dumps = list_dumps([str(WCXB / "text")])[:limit]
+    steps: dict[str, float] = {}
+
+    def step(name: str, call: Callable[[], object]) -> object:
+        started = time.process_time()
+        result = call()
+        steps[name] = (time.process_time() - started) / len(dumps) * 1000
+        return result
+
+    pages = step("read the file (flows.readers.iter_pages)", lambda: _pages(dumps))
+    docs = step(
+        "lines and threads (text_document)", lambda: [text_document(p.content) for p in pages]
+    )
+    cleaned = step("clean_text, whole", lambda: [clean_text(p.content) for p in pages])
+    step(
+        "language of the text (identify_language)",
+        lambda: [identify_language(c.text) for c in cleaned],
+    )
+    step("near-duplicate signature and hash", lambda: [signature_and_hash(c.text) for c in cleaned])
+    now = datetime.now(UTC)
+    rows = step(
+        "record row and its text check",
+        lambda: [
+            row
+            for page, result in zip(pages, cleaned, strict=True)
+            if unwritable_column(
+                row := record_row(page, result, input_key="k", run_id="r", processed_at=now)
+            )
+            is None
+        ],
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        step(
+            "Arrow and Parquet (zstd)",
+            lambda: pq.write_table(
+                pa.Table.from_pylist(rows, schema=RECORD_SCHEMA),
+                f"{tmp}/part.parquet",
+                compression="zstd",
+            ),
+        )
+    whole = steps.pop("clean_text, whole")
+    cleaning = {
+        name: steps.pop(name)
+        for name in (
+            "lines and threads (text_document)",
+            "language of the text (identify_language)",
+        )
+    }
+    cleaning["rules (apply.clean, language excluded)"] = whole - sum(cleaning.values())
+    lines = sum(len(doc.blocks) for doc in docs) / len(docs)
+    removals = sum(len(result.removed) for result in cleaned) / len(cleaned)
+    budget = 1000 / TEXT_DOCS_PER_CORE
+    print(
+        f"a text dump in a batch, CPU ms per dump ({len(dumps)} dumps of wcxb-dev, {lines:.0f}"
+        f" lines and {removals:.0f} removals each on average):"
+    )
+    for group, figures in (("cleaning", cleaning), ("the batch around cleaning", steps)):
+        print(f"  {group}: {sum(figures.values()):.2f}")
+        for name, ms in figures.items():
+            print(f"    {name:<48} {ms:7.2f}")
+    print(
+        f"  budget at {TEXT_DOCS_PER_CORE:.0f} dumps/s per core: {budget:.2f} ms a dump,"
+        f" {budget / lines * 1000:.1f} us a line; the batch around cleaning takes"
+        f" {sum(steps.values()) / budget:.0%} of it"
+    )
+
+
+def _pages(dumps) -> list[RawPage]:
+    return [page for dump in dumps for page in iter_pages(dump) if isinstance(page, RawPage)]
 
 
 def main() -> None:
@@ -123,6 +210,7 @@ def main() -> None:
     stage_shares(clean_html, html, HTML_STAGES)
     print("clean_text, share of its time by stage (profiled):")
     stage_shares(clean_text, text, TEXT_STAGES)
+    dump_costs(args.pages)
 
 
 if __name__ == "__main__":
