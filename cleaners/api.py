@@ -16,6 +16,7 @@ from cleaners.document import (
     Removal,
 )
 from cleaners.html import html_page
+from cleaners.html_input import HtmlInput
 from cleaners.patterns import TERMINAL_PUNCTUATION, count_words, normalise, words
 from cleaners.rules.captions import Captions
 from cleaners.rules.comments import COMMENT_KINDS, CommentSections
@@ -93,9 +94,10 @@ for the visible text) were the fallback's losses, and wcxb-dev's gains all kept 
 
 
 def clean_html(
-    html: str, *, url: str | None = None, cleaners: tuple[Cleaner, ...] = HTML_CLEANERS
+    html: HtmlInput, *, url: str | None = None, cleaners: tuple[Cleaner, ...] = HTML_CLEANERS
 ) -> Cleaned:
-    """Extract the main content of an HTML page, then clean what extraction left in.
+    """Extract the main content of an HTML page, then clean what extraction left in. The page
+    comes as text, bytes, an lxml tree or a BeautifulSoup document (`cleaners.html_input`).
 
     When extraction missed the content (kept no prose, and far fewer words than the page
     shows), the visible text cleaned as a text dump is the reading. Otherwise the lines it

@@ -15,6 +15,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from cleaners.document import Block, BlockKind, Document, Meta
+from cleaners.html_input import HtmlInput, html_tree
 from cleaners.patterns import (
     COMMENT_SECTION_NAMES,
     INVISIBLE_CHARACTERS,
@@ -25,9 +26,6 @@ from cleaners.text import raw_lines, squash
 from cleaners.threads import with_threads_marked
 
 _SPACES = re.compile(r"\s+")
-_CONTROL_CHARACTERS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
-)
 _KIND: dict[str, BlockKind] = {
     "p": "paragraph",
     "head": "heading",
@@ -68,10 +66,9 @@ class HtmlPage:
     content is one of (`repeated_items`); None when it is not one of a run."""
 
 
-def html_page(html: str, *, url: str | None = None) -> HtmlPage:
-    # The parsers drop characters that XML forbids (controls, surrogates); as spaces they keep
-    # the words on either side apart instead of gluing them into a word the page never had.
-    tree = trafilatura.load_html(_CONTROL_CHARACTERS.sub(" ", html))
+def html_page(page: HtmlInput, *, url: str | None = None) -> HtmlPage:
+    """Both readings of the page, from one tree (`cleaners.html_input.html_tree`)."""
+    tree = html_tree(page)
     if tree is None:
         return HtmlPage(None, Document((), Meta(url=url), origin="text"))
     _separate_blocks(tree)

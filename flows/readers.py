@@ -42,15 +42,10 @@ which record and byte reading stopped. Reject reasons:
   case no check foresaw): that record only, the detail is the exception. When the crash is in
   the file's framing instead, it ends the file like the other framing failures.
 
-Charset labels that name a Python codec no page is written in (``NON_CHARSET_CODECS``) are
-ignored like unknown ones, and the page is decoded from its bytes.
-
-Double-encoded UTF-8 (mojibake: "MÃ¼ller" for "Müller", UTF-8 bytes once decoded as cp1252 or
-Latin-1 and saved as UTF-8 again) is undone when the whole text round-trips, and recorded as
-encoding "utf-8+double-encoded".
-
-`RawPage.encoding` is the Python codec that decoded the page ("utf-8", "cp1252", "utf-8-sig"
-for a UTF-8 BOM...); see `_decode` for the order charsets are tried in.
+Pages are decoded from their bytes by `cleaners.decoding` (which `clean_html` uses for bytes too):
+its docstring gives the order charsets are tried in, the labels it ignores, and the mojibake it
+undoes. `RawPage.encoding` is the codec that decoded the page ("utf-8", "cp1252", "utf-8-sig" for
+a UTF-8 BOM...), or "utf-8+replace" / "utf-8+double-encoded".
 """
 
 from __future__ import annotations
@@ -71,12 +66,17 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import BinaryIO, Literal
 
 import pyarrow.fs as pafs
-from charset_normalizer import from_bytes
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeadersParserException
 
+from cleaners.decoding import (
+    DOUBLE_ENCODED_UTF8,
+    UnreadableBytes,
+    decode_page,
+    undo_double_encoding,
+)
 from flows.storage import is_uri, location
 
 ContentType = Literal["html", "text"]
@@ -91,12 +91,6 @@ DUMP_EXTENSIONS = {
 """Extensions picked up inside folders and globs (each also with `.gz` appended)."""
 
 SNIFF_BYTES = 8192  # head of a file used to detect its format
-META_SCAN_BYTES = 4096  # head of an HTML page searched for <meta charset>
-BINARY_SCAN_BYTES = 8192  # head of a page checked for binary bytes
-MAX_CONTROL_BYTE_RATIO = 0.1
-MIN_VALID_PER_INVALID_UTF8 = 10
-LENIENT_UTF8 = "utf-8+replace"  # encoding recorded when stray bytes became U+FFFD
-DOUBLE_ENCODED_UTF8 = "utf-8+double-encoded"  # encoding recorded when mojibake was undone
 READ_CHUNK = 1 << 16
 MAX_DETAIL_CHARS = 1000  # a reader_error's detail: the exception's type and message, cut here
 READER_ERROR = "reader_error"
@@ -104,20 +98,6 @@ READER_ERROR = "reader_error"
 GZIP_MAGIC = b"\x1f\x8b"
 HTML_MEDIA_TYPES = {"text/html", "application/xhtml+xml"}
 WARC_PAGE_RECORD_TYPES = {"response", "resource", "revisit"}
-# Byte order marks, longest first (the UTF-32 LE BOM starts with the UTF-16 LE one).
-BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# WHATWG: pages labelled latin-1 or ASCII are decoded as windows-1252.
-CODEC_ALIASES = {"iso8859-1": "cp1252", "ascii": "cp1252"}
-# Python text codecs no page is written in, so a label naming one is ignored like an unknown
-# label: "undefined" fails on every input and punycode on most (with UnicodeError, which no
-# charset raises), and the escape codecs would turn backslashes in the page into other text.
-NON_CHARSET_CODECS = {"undefined", "punycode", "unicode-escape", "raw-unicode-escape"}
 # JSONL fields holding the page, in order of preference; None = HTML or text, decided by content.
 JSONL_CONTENT_FIELDS: tuple[tuple[str, ContentType | None], ...] = (
     ("html", "html"),
@@ -132,15 +112,7 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str only from a JSON "\\
 _JSON_OBJECT_START = re.compile(rb'\{\s*"')
 _HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]", re.IGNORECASE)
 _HTML_TAG = re.compile(rb"<(?:html|head|body|title|meta|div|p|article|br)[\s/>]", re.IGNORECASE)
-_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 _HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-# Control bytes that do not occur in text (tab, newlines, form feed and ESC are allowed).
-_CONTROL_BYTES = bytes(b for b in range(32) if b not in b"\t\n\x0b\x0c\r\x1b")
-# A UTF-8 lead byte then a continuation byte, both read as cp1252 or Latin-1 ("Ã¼" for "ü").
-_MOJIBAKE_PAIR = re.compile(
-    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
-    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -811,7 +783,7 @@ def _parse_json_line(line: bytes, source: str, line_number: int) -> RawPage | Re
         )
     if content_type is None:
         content_type = "html" if _HTML_TAG.search(content[:SNIFF_BYTES].encode()) else "text"
-    undone = _undo_double_encoding(content)
+    undone = undo_double_encoding(content)
     return RawPage(
         source=source,
         record=line_number,
@@ -865,120 +837,18 @@ def _page_from_bytes(
 ) -> RawPage | Reject:
     if not data.strip():
         return Reject(source, record, "empty_content", f"{len(data)} bytes, only whitespace")
-    binary = _binary_evidence(data)
-    if binary:
-        return Reject(source, record, "binary_content", binary)
-    meta_charset = _META_CHARSET.search(data[:META_SCAN_BYTES]) if content_type == "html" else None
-    decoded = _decode(
-        data, declared_charset, meta_charset.group(1).decode() if meta_charset else None
-    )
-    if decoded is None:
-        return Reject(
-            source,
-            record,
-            "undecodable_text",
-            "not valid in the declared charset, UTF-8 or any detected charset",
-        )
-    content, encoding = decoded
-    if (undone := _undo_double_encoding(content)) is not None:
-        content, encoding = undone, DOUBLE_ENCODED_UTF8
+    try:
+        decoded = decode_page(data, content_type=content_type, declared_charset=declared_charset)
+    except UnreadableBytes as exc:
+        return Reject(source, record, exc.reason, exc.detail)
     return RawPage(
         source=source,
         record=record,
         format=dump_format,
         content_type=content_type,
-        content=content,
+        content=decoded.text,
         raw_bytes=len(data),
         url=url,
         fetched=fetched,
-        encoding=encoding,
+        encoding=decoded.encoding,
     )
-
-
-def _binary_evidence(data: bytes) -> str | None:
-    """Why the bytes look binary rather than text, or None. UTF-16/32 with a BOM is text."""
-    head = data[:BINARY_SCAN_BYTES]
-    if any(head.startswith(bom) for bom, _ in BOMS):
-        return None
-    if b"\x00" in head:
-        return "NUL bytes in the first bytes"
-    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
-    if control > MAX_CONTROL_BYTE_RATIO * len(head):
-        return f"{control} control bytes in the first {len(head)}"
-    return None
-
-
-def _decode(
-    data: bytes, header_charset: str | None, meta_charset: str | None
-) -> tuple[str, str] | None:
-    """Text and the codec that decoded it, or None when nothing does.
-
-    Order: BOM; UTF-8 if the bytes hold non-ASCII and are valid or nearly valid UTF-8 (pages
-    labelled latin-1 but written in UTF-8 are common, and so are UTF-8 pages with a few stray
-    bytes, while UTF-8-looking non-ASCII is almost never anything else); the HTTP header
-    charset; <meta charset>; UTF-8; charset detection.
-    """
-    for bom, codec in BOMS:
-        if data.startswith(bom):
-            return _strict_decode(data, codec)
-    if not data.isascii() and (decoded := _decode_mostly_utf8(data)):
-        return decoded
-    for label, from_meta in ((header_charset, False), (meta_charset, True)):
-        codec = _codec_for(label, from_meta=from_meta)
-        if codec and (decoded := _strict_decode(data, codec)):
-            return decoded
-    if decoded := _strict_decode(data, "utf-8"):
-        return decoded
-    best = from_bytes(data).best()
-    return _strict_decode(data, best.encoding) if best is not None else None
-
-
-def _decode_mostly_utf8(data: bytes) -> tuple[str, str] | None:
-    """UTF-8, strictly if possible; else with U+FFFD for the invalid bytes when there are at
-    least `MIN_VALID_PER_INVALID_UTF8` valid non-ASCII characters per invalid sequence."""
-    if decoded := _strict_decode(data, "utf-8"):
-        return decoded
-    text = data.decode("utf-8", errors="replace")
-    invalid = text.count("\ufffd")
-    valid_non_ascii = len(text) - len(text.encode("ascii", errors="ignore")) - invalid
-    if valid_non_ascii >= MIN_VALID_PER_INVALID_UTF8 * invalid:
-        return text, LENIENT_UTF8
-    return None
-
-
-def _codec_for(label: str | None, *, from_meta: bool) -> str | None:
-    """The codec a charset label names, or None for a label that names none a page can be in
-    (unknown, or in `NON_CHARSET_CODECS`): decoding then goes on as if there were no label."""
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label).name
-    except LookupError:
-        return None
-    if name in NON_CHARSET_CODECS:
-        return None
-    # WHATWG: a <meta> cannot truthfully declare UTF-16/32 (it would not be readable as ASCII).
-    if from_meta and name.startswith(("utf-16", "utf-32")):
-        return "utf-8"
-    return CODEC_ALIASES.get(name, name)
-
-
-def _undo_double_encoding(text: str) -> str | None:
-    """The text before UTF-8 was decoded as cp1252 (or Latin-1) and encoded again, or None when
-    the text is not like that: every non-ASCII character must take part in the round trip, so
-    real "Ã©" in a cp1252 page with other accents stays as it is."""
-    if not _MOJIBAKE_PAIR.search(text):
-        return None
-    for codec in ("cp1252", "latin-1"):
-        try:
-            return text.encode(codec).decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-    return None
-
-
-def _strict_decode(data: bytes, codec: str) -> tuple[str, str] | None:
-    try:
-        return data.decode(codec), codec
-    except (UnicodeDecodeError, LookupError):
-        return None

@@ -512,15 +512,22 @@ def deepest_parsable_nesting() -> int:
 
 @pytest.fixture
 def fragile_pages(monkeypatch):
-    """Pages whose content holds "fragile" make a per-record step of the reader crash."""
-    real = flows.readers._undo_double_encoding
+    """Pages whose content holds "fragile" make a per-record step of the reader crash: decoding
+    a page's bytes, or undoing mojibake in a JSONL field."""
+    real_decode, real_undo = flows.readers.decode_page, flows.readers.undo_double_encoding
+
+    def decode_or_crash(data: bytes, **options):
+        if b"fragile" in data:
+            raise RuntimeError("crashed on this page")
+        return real_decode(data, **options)
 
     def undo_or_crash(text: str) -> str | None:
         if "fragile" in text:
             raise RuntimeError("crashed on this page")
-        return real(text)
+        return real_undo(text)
 
-    monkeypatch.setattr(flows.readers, "_undo_double_encoding", undo_or_crash)
+    monkeypatch.setattr(flows.readers, "decode_page", decode_or_crash)
+    monkeypatch.setattr(flows.readers, "undo_double_encoding", undo_or_crash)
 
 
 def test_a_crash_on_one_jsonl_line_is_a_reader_error_and_reading_goes_on(tmp_path, fragile_pages):
