@@ -22,6 +22,7 @@ from cleaners.patterns import (
     RELATED_SECTION_NAMES,
     normalise,
 )
+from cleaners.rules.metadata import site_name
 from cleaners.text import raw_lines, squash
 from cleaners.threads import with_threads_marked
 
@@ -91,7 +92,7 @@ def html_page(page: HtmlInput, *, url: str | None = None) -> HtmlPage:
             title=extracted.title or None,
             author=extracted.author or None,
             published=extracted.date or None,
-            site=extracted.sitename or None,
+            site=site_name(extracted.sitename),
             language=meta.language,
         )
     visible = with_threads_marked(Document(visible_blocks, meta, origin="text"))

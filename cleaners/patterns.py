@@ -861,6 +861,31 @@ AGENCY_CREDIT = re.compile(
 )
 """A line that is an agency credit: "Getty Images", "JANE DOE/GETTY IMAGES", "© Reuters"."""
 
+COPYRIGHT_MARK = re.compile(
+    r"^\s*(?:©|\(c\)|&copy;|copyright\b|urheberrecht\b|droits d'auteur\b)", re.IGNORECASE
+)
+"""How a copyright line opens, in the languages the other vocabularies cover."""
+COPYRIGHT_OPENING = re.compile(
+    r"^\s*(?:(?:©|\(c\)|&copy;|copyright\b|urheberrecht\b|droits d'auteur\b)[\s:,]*|"
+    r"(?:19|20)\d\d(?:\s*[-–—/]\s*(?:(?:19|20)\d\d|present|heute))?[\s:,.]*)+"
+    r"(?:(?:by|von|par|por|di)\s+)?",
+    re.IGNORECASE,
+)
+"""The mark, its years and its "by" ("© 2000-2026 ", "Copyright 2019, ", "(c) 2003 by ")."""
+RIGHTS_RESERVED = re.compile(
+    r"[\s.,;|-]*\b(?:all rights reserved|alle rechte vorbehalten|tous droits réservés|"
+    r"todos los derechos reservados|tutti i diritti riservati)\b.*$",
+    re.IGNORECASE,
+)
+"""How one ends, with all that follows."""
+TRAILING_YEARS = re.compile(r"[\s,]*(?:19|20)\d\d(?:\s*[-–—/]\s*(?:19|20)\d\d)?\s*$")
+SENTENCE_END = re.compile(r"(\w*)\.(?=\s+\S)")
+"""A full stop with more text after it; group 1 is the word it ends."""
+ABBREVIATIONS = frozenset("inc ltd llc co corp plc gmbh ag sa bv nv st dr mr mrs ms jr sr".split())
+"""Words whose full stop ends no sentence ("Newegg Inc. Shop", "St. Louis Today"), lowercase;
+so does a single letter's (an initial)."""
+
+
 # --- metadata lines --------------------------------------------------------------------------
 SOURCE_LINE = re.compile(
     r"^(?:source|quelle|source de l'article|fuente|fonte|źródło)\s*:\s*(.+)$", re.IGNORECASE

@@ -12,13 +12,20 @@ from functools import lru_cache
 
 from cleaners.document import COMMENT_BLOCK_KINDS, Document, Removal
 from cleaners.patterns import (
+    ABBREVIATIONS,
     BYLINE_FOR,
     BYLINE_PREFIX,
+    COPYRIGHT_MARK,
+    COPYRIGHT_OPENING,
     DATE_LINE,
     LINE_CACHE_SIZE,
+    MONTH_NAMES,
     PUBLICATION_DETAILS,
     PUBLICATION_LINE,
+    RIGHTS_RESERVED,
+    SENTENCE_END,
     SOURCE_LINE,
+    TRAILING_YEARS,
 )
 from cleaners.signals import is_prose, word_count
 
@@ -141,6 +148,30 @@ def source_line(
         value = match.group(1).strip()
         return "source_line", value if word_count(value) <= max_site_words else None
     return None
+
+
+def site_name(value: str | None) -> str | None:
+    """The name a page's site value gives, or None when it gives none. Pages put their
+    copyright line where the site name belongs (`<meta name="copyright">`, which trafilatura
+    reads as the site): there the name is what the line credits, up to its first sentence's
+    end: "© 2000-2026 Newegg Inc." is "Newegg Inc.", "Copyright UC Regents. For more
+    information regarding..." is "UC Regents", and "Copyright (c) August 2012" names nobody.
+    Any other value is the page's own word for its site, and stays as it is."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if not (COPYRIGHT_MARK.match(value) or RIGHTS_RESERVED.search(value)):
+        return value
+    name = RIGHTS_RESERVED.sub("", COPYRIGHT_OPENING.sub("", value))
+    for end in SENTENCE_END.finditer(name):
+        word = end.group(1)
+        if len(word) > 1 and word.lower() not in ABBREVIATIONS:
+            name = name[: end.end(1)]
+            break
+    name = TRAILING_YEARS.sub("", name).strip(" \t,;:|-–—")
+    if not any(char.isalpha() for char in name) or name.lower() in MONTH_NAMES:
+        return None  # nobody named, or a date ("August 2012") where the holder would be
+    return name
 
 
 @dataclass(frozen=True)

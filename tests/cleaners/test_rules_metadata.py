@@ -1,7 +1,8 @@
 import pytest
 from cleaner_samples import BUS_PARAGRAPHS, doc
 
-from cleaners.rules.metadata import Bylines, DateLines, SourceLines
+from cleaners import clean_html
+from cleaners.rules.metadata import Bylines, DateLines, SourceLines, site_name
 
 
 def single(removals):
@@ -139,3 +140,43 @@ def test_date_line_moves_to_published(line, date):
 )
 def test_sentences_with_dates_are_not_date_lines(line):
     assert DateLines().judge(doc(line)) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("Example Times", "Example Times"),
+        ("© 2000-2026 Newegg Inc.", "Newegg Inc."),
+        (
+            "Copyright UC Regents. For more information regarding the site, write to us.",
+            "UC Regents",
+        ),
+        ("Copyright © 2024 Acme Corp. All rights reserved.", "Acme Corp"),
+        ("(c) 2019 St. Louis Today", "St. Louis Today"),
+        ("Copyright (c) 2003 by CrewingBizUa", "CrewingBizUa"),
+        ("© Spox 2022", "Spox"),
+        ("Yahoo! Sports", "Yahoo! Sports"),
+        (
+            "Zillow Blog - Real Estate Market Stats, Celebrity Real Estate",
+            "Zillow Blog - Real Estate Market Stats, Celebrity Real Estate",
+        ),
+        ("Alle Rechte vorbehalten", None),
+        ("Copyright © 2001-2009", None),
+        ("Copyright (c) August 2012", None),
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_a_site_is_a_name_not_a_copyright_line_or_a_sentence(value, name):
+    assert site_name(value) == name
+
+
+def test_a_copyright_meta_tag_gives_the_site_its_name():
+    page = (
+        "<html><head><title>Buses</title>"
+        '<meta name="copyright" content="© 2000-2026 Newegg Inc."></head><body><article>'
+        + "".join(f"<p>{p}</p>" for p in BUS_PARAGRAPHS)
+        + "</article></body></html>"
+    )
+
+    assert clean_html(page).meta.site == "Newegg Inc."
