@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
@@ -22,7 +23,7 @@ from cleaners.patterns import (
     RELATED_SECTION_NAMES,
     normalise,
 )
-from cleaners.rules.metadata import site_name
+from cleaners.rules.metadata import page_title, site_name
 from cleaners.text import raw_lines, squash
 from cleaners.threads import with_threads_marked
 
@@ -87,12 +88,19 @@ def html_page(page: HtmlInput, *, url: str | None = None) -> HtmlPage:
     )
     meta = Meta(url=url, language=_declared_language(tree))
     if extracted is not None:
+        site = site_name(extracted.sitename)
+        page_url = extracted.url or url  # the page's canonical link or og:url when it has one
         meta = Meta(
-            url=extracted.url or url,  # the page's canonical link or og:url when it has one
-            title=extracted.title or None,
+            url=page_url,
+            title=page_title(
+                extracted.title,
+                headlines=[element.text_content() for element in page.iter("h1")],
+                site=site,
+                host=_host(page_url),
+            ),
             author=extracted.author or None,
             published=extracted.date or None,
-            site=site_name(extracted.sitename),
+            site=site,
             language=meta.language,
         )
     visible = with_threads_marked(Document(visible_blocks, meta, origin="text"))
@@ -364,6 +372,14 @@ def _is_hidden(element: etree._Element, tag: str) -> bool:
         or element.get("aria-hidden") == "true"
         or bool(_DISPLAY_NONE.search(element.get("style") or ""))
     )
+
+
+def _host(url: str | None) -> str | None:
+    """The URL's host name; None for none, or for a URL too broken to have one."""
+    try:
+        return urlsplit(url).hostname if url else None
+    except ValueError:  # "http://[::1" and the like
+        return None
 
 
 def _declared_language(tree: HtmlElement) -> str | None:

@@ -861,6 +861,10 @@ AGENCY_CREDIT = re.compile(
 )
 """A line that is an agency credit: "Getty Images", "JANE DOE/GETTY IMAGES", "© Reuters"."""
 
+TITLE_SEPARATOR = re.compile(r"(\s+(?:[|•·»:]{1,2}|[-–—~]{1,2})\s+)")
+"""What sets a page title's parts apart ("Headline | Site", "Site - Section - Headline"); the
+group keeps the separators, so the parts kept are joined as they were."""
+
 COPYRIGHT_MARK = re.compile(
     r"^\s*(?:©|\(c\)|&copy;|copyright\b|urheberrecht\b|droits d'auteur\b)", re.IGNORECASE
 )

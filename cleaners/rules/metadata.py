@@ -7,6 +7,7 @@ fills `author`, `published` or `site` from it when the page did not already say.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,7 +26,9 @@ from cleaners.patterns import (
     RIGHTS_RESERVED,
     SENTENCE_END,
     SOURCE_LINE,
+    TITLE_SEPARATOR,
     TRAILING_YEARS,
+    normalise,
 )
 from cleaners.signals import is_prose, word_count
 
@@ -148,6 +151,61 @@ def source_line(
         value = match.group(1).strip()
         return "source_line", value if word_count(value) <= max_site_words else None
     return None
+
+
+def page_title(
+    title: str | None,
+    *,
+    headlines: Sequence[str] = (),
+    site: str | None = None,
+    host: str | None = None,
+) -> str | None:
+    """The page's title without the site's name that `<title>` adds to it: "Online Tuition and
+    Financing | Liberty University" is "Online Tuition and Financing". A part of the title that
+    is one of the page's `headlines` (its `<h1>`s), the last one excepted, is the title (a
+    site's logo is often an `<h1>`, and its name ends the title); else the parts that name the
+    site (`site`, or the `host`'s name: "Move.org", "Tarkett" on www.tarkett.com) go from
+    either end. A title of one part stays as it is."""
+    if not title or not title.strip():
+        return None
+    parts = TITLE_SEPARATOR.split(title.strip())
+    if len(parts) < 3:
+        return title.strip()
+    headline_keys = {normalise(headline) for headline in headlines}
+    for segment in parts[:-1:2]:  # the last part is the site's place, even in an <h1> (a logo)
+        if normalise(segment) in headline_keys:
+            return segment.strip()
+    names = _site_keys(site, host)
+    while len(parts) >= 3 and _names_site(parts[-1], names, prefix=True):
+        parts = parts[:-2]
+    while len(parts) >= 3 and _names_site(parts[0], names, prefix=False):
+        parts = parts[2:]
+    return "".join(parts).strip()
+
+
+def _site_keys(site: str | None, host: str | None) -> frozenset[str]:
+    """A site's name and its host's ("www.move.org": "moveorg", "move"), letters and digits
+    only, lowercase."""
+    keys = {_squashed(site)} if site else set()
+    if host:
+        labels = host.lower().removeprefix("www.").split(".")
+        keys.add(_squashed(".".join(labels)))
+        keys.update(_squashed(label) for label in labels[:-1] if len(label) >= 3)
+    return frozenset(key for key in keys if key)
+
+
+def _names_site(part: str, names: frozenset[str], *, prefix: bool) -> bool:
+    """Whether a title's end part names the site: it is one of its `names`, or (`prefix`, at
+    the title's end: "Liberty University" on liberty.edu) starts with one of four or more
+    letters."""
+    key = _squashed(part)
+    if key in names:
+        return True
+    return prefix and any(len(name) >= 4 and key.startswith(name) for name in names)
+
+
+def _squashed(text: str) -> str:
+    return "".join(char for char in text.lower() if char.isalnum())
 
 
 def site_name(value: str | None) -> str | None:

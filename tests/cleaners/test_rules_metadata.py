@@ -2,7 +2,7 @@ import pytest
 from cleaner_samples import BUS_PARAGRAPHS, doc
 
 from cleaners import clean_html
-from cleaners.rules.metadata import Bylines, DateLines, SourceLines, site_name
+from cleaners.rules.metadata import Bylines, DateLines, SourceLines, page_title, site_name
 
 
 def single(removals):
@@ -180,3 +180,68 @@ def test_a_copyright_meta_tag_gives_the_site_its_name():
     )
 
     assert clean_html(page).meta.site == "Newegg Inc."
+
+
+@pytest.mark.parametrize(
+    ("title", "evidence", "expected"),
+    [
+        (
+            "Online Tuition and Financing | Liberty University",
+            {"host": "www.liberty.edu"},
+            "Online Tuition and Financing",
+        ),
+        (
+            "Best Tax Preparation Software | Accounting.com",
+            {"host": "www.accounting.com"},
+            "Best Tax Preparation Software",
+        ),
+        (
+            "Kremlin Minister Gets Fired | Danger Room | Wired.com",
+            {"host": "www.wired.com"},
+            "Kremlin Minister Gets Fired | Danger Room",
+        ),
+        (
+            "Example Times - Council expands bus network",
+            {"site": "Example Times"},
+            "Council expands bus network",
+        ),
+        (
+            "How To Book a Flight | It's All Trip To Me",
+            {"headlines": ["How to book a flight"]},
+            "How To Book a Flight",
+        ),
+        # The last part is the site's place: an <h1> holding it is the site's logo.
+        (
+            "Letting Bluetooth Shift Gears | IdeaFeed | Big Think",
+            {"headlines": ["Big Think"]},
+            "Letting Bluetooth Shift Gears | IdeaFeed | Big Think",
+        ),
+        (
+            "Self-driving cars: a review - 2024",
+            {"host": "example.com"},
+            "Self-driving cars: a review - 2024",
+        ),
+        (
+            "Tarkett flooring guide - How to lay it",
+            {"host": "www.tarkett.com"},
+            "Tarkett flooring guide - How to lay it",
+        ),
+        ("Council expands bus network", {"host": "example.com"}, "Council expands bus network"),
+        ("  ", {}, None),
+    ],
+)
+def test_a_title_leaves_the_site_name_that_title_tags_add(title, evidence, expected):
+    assert page_title(title, **evidence) == expected
+
+
+def test_an_html_page_title_has_no_site_suffix():
+    page = (
+        "<html><head><title>Council expands bus network | Example Times</title></head><body>"
+        "<h1>Council expands bus network</h1><article>"
+        + "".join(f"<p>{p}</p>" for p in BUS_PARAGRAPHS)
+        + "</article></body></html>"
+    )
+
+    assert clean_html(page, url="https://example.com/bus").meta.title == (
+        "Council expands bus network"
+    )
