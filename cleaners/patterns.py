@@ -894,6 +894,12 @@ so does a single letter's (an initial)."""
 SOURCE_LINE = re.compile(
     r"^(?:source|quelle|source de l'article|fuente|fonte|źródło)\s*:\s*(.+)$", re.IGNORECASE
 )
+AUTHOR_BIO = re.compile(
+    r"^(.+?)\s+(?:is|was|ist|war|est|était|es|era|è)\s+(?:a|an|the|ein|eine|un|une|una|el|la|le|il)\s",
+    re.IGNORECASE,
+)
+"""A line about who wrote the piece: "Jane Doe is a research associate at ..."; group 1 is
+the name when it looks like one."""
 PUBLICATION_LINE = re.compile(
     r"^(?:publication|published in|publikation|publié dans|publicación)\s*:\s*(.+)$",
     re.IGNORECASE,

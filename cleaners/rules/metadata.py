@@ -14,6 +14,7 @@ from functools import lru_cache
 from cleaners.document import COMMENT_BLOCK_KINDS, Document, Removal
 from cleaners.patterns import (
     ABBREVIATIONS,
+    AUTHOR_BIO,
     BYLINE_FOR,
     BYLINE_PREFIX,
     COPYRIGHT_MARK,
@@ -110,7 +111,8 @@ class SourceLines:
     """Moves "Source: X" and "Publication: X Volume: N" trailers to `site`.
 
     A long source line is an attribution sentence rather than a site name: it still leaves
-    the text, but does not become the site.
+    the text, but does not become the site; when it introduces the writer ("Source: Jane Doe
+    is a research associate at ..."), the name becomes the author (`bio_author`).
     """
 
     max_site_words: int = 5
@@ -129,11 +131,26 @@ class SourceLines:
             found = source_line(
                 block.text, max_words=self.max_words, max_site_words=self.max_site_words
             )
-            if found is not None:
-                reason, site = found
-                moves_to = "site" if site is not None else None
-                removals.append(Removal(block, self.name, reason, moves_to, site))
+            if found is None:
+                continue
+            reason, site = found
+            if site is not None:
+                removals.append(Removal(block, self.name, reason, "site", site))
+            elif (author := bio_author(block.text)) is not None:
+                removals.append(Removal(block, self.name, reason, "author", author))
+            else:
+                removals.append(Removal(block, self.name, reason))
         return removals
+
+
+def bio_author(text: str) -> str | None:
+    """The writer a "Source: Jane Doe is a research associate at ..." line introduces: sites
+    label the author's note as its source, and the name opening it is the author."""
+    match = SOURCE_LINE.match(text.strip())
+    bio = AUTHOR_BIO.match(match.group(1).strip()) if match else None
+    if bio is None or not looks_like_names(bio.group(1), max_words=4):
+        return None
+    return bio.group(1).strip()
 
 
 @lru_cache(maxsize=LINE_CACHE_SIZE)

@@ -82,6 +82,23 @@ def test_source_and_publication_lines_move_to_site(line, reason, site):
     assert removals[0].block.text == line
 
 
+@pytest.mark.parametrize(
+    ("line", "author"),
+    [
+        (
+            "source: Arianna Belluardo is a Junior Research Associate at LINKS Europe",
+            "Arianna Belluardo",
+        ),
+        ("Quelle: Jana Novak ist eine Journalistin aus Prag", "Jana Novak"),
+        ("Source: The data is a sample of four hundred households in the region", None),
+    ],
+)
+def test_a_source_line_that_introduces_the_writer_gives_the_author(line, author):
+    expected = ("source_line", "author", author) if author else ("source_line", None, None)
+
+    assert single(SourceLines().judge(doc(line))) == expected
+
+
 def test_long_source_line_goes_but_is_not_a_site():
     line = "Source: based on reporting by our correspondents in three cities and agency copy"
 

@@ -126,6 +126,7 @@ def test_002_loses_its_tail_and_credits_but_no_paragraph(seed_run):
     assert seed["title"] == (
         "Opinion: Central Asia is treading carefully after Wagner's mutiny in Russia"
     )
+    assert seed["author"] == "Arianna Belluardo"  # "source: Arianna Belluardo is a ..."
     for paragraph in _paragraphs("002_f4d2e28efa558fef.txt", 1, 10):
         assert paragraph in text
     for gone in (
