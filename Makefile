@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_OUT ?= out/demo
 
-.PHONY: install prefect-template demo test lint format bench clean
+.PHONY: install prefect-template demo test lint format bench quality clean
 
 install: $(STAMP)
 
@@ -44,8 +44,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The measured figures live in pages these commands write; rerun them rather than edit.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/throughput.py
+	$(BIN)/python benchmarks/throughput.py --markdown docs/performance.md
+
+quality: $(STAMP)
+	$(BIN)/python benchmarks/quality.py --out docs/quality.md
 
 clean:
 	rm -rf out .pytest_cache .ruff_cache

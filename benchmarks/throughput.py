@@ -14,6 +14,8 @@ The machine is shared and noisy: compare figures from one run, not across runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import math
 import os
@@ -574,6 +576,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help=f"first {QUICK_HTML_PAGES} HTML and {QUICK_TEXT_PAGES} text pages, one copy",
     )
     parser.add_argument("--skip-flow", action="store_true", help="library figures only")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="PATH",
+        help="also write the figures as a page (make bench: docs/performance.md)",
+    )
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.scale < 1 or args.workers < 1 or (args.text_scale is not None and args.text_scale < 1):
@@ -593,7 +601,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     workers = args.workers
     html_pages = source_pages(HTML_DIR, QUICK_HTML_PAGES if args.quick else 0)
     text_pages = source_pages(TEXT_DIR, QUICK_TEXT_PAGES if args.quick else 0)
-    print_machine(workers)
+    machine = io.StringIO()
+    with contextlib.redirect_stdout(machine):
+        print_machine(workers)
+    print(machine.getvalue(), end="", flush=True)
     with tempfile.TemporaryDirectory(prefix="winnow-bench-") as tmp_name:
         tmp = Path(tmp_name)
         html_set = replicate(html_pages, tmp / "html", args.scale)
@@ -638,16 +649,52 @@ def main(argv: Sequence[str] | None = None) -> None:
                 (text_copies, tenfold_copies),
                 workers,
             )
+    table, targets = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(table):
+        print_table(results.rows())
+        serial, pool = results.library[0].rate, results.pool.rate
+        if serial and pool:
+            print(
+                f"\n(b) / (a) = {pool / serial:.2f} x on {workers} workers (about {workers} x on"
+                " an idle machine; less means other jobs held cores during this run)"
+            )
+    with contextlib.redirect_stdout(targets):
+        print_targets(results)
+        print(f"\nload average at the end: {load_average()} (other jobs skew figures)")
     print()
-    print_table(results.rows())
-    serial, pool = results.library[0].rate, results.pool.rate
-    if serial and pool:
-        print(
-            f"(b) / (a) = {pool / serial:.2f} x on {workers} workers (about {workers} x on an idle"
-            " machine; less means other jobs held cores during this run)"
+    print(table.getvalue() + targets.getvalue(), end="")
+    if args.markdown:
+        args.markdown.write_text(
+            PAGE.format(
+                machine=machine.getvalue().strip(),
+                table=table.getvalue().strip(),
+                targets=targets.getvalue().strip(),
+            ),
+            encoding="utf-8",
         )
-    print_targets(results)
-    print(f"\nload average at the end: {load_average()} (other jobs on the machine skew figures)")
+        print(f"wrote {args.markdown}")
+
+
+PAGE = """\
+# Throughput, memory and start-up
+
+Made by `make bench` (`benchmarks/throughput.py --markdown docs/performance.md`): rerun it
+rather than edit this page. Inputs built from ../shared/devdata/wcxb-dev: the HTML pages, their
+text dumps replicated, and one multi-record WARC of the pages; bare `trafilatura.extract` and
+the cleaners alone measured in the same run. Peak RSS is the sum over a run's process tree (the
+CLI, the Prefect server and its keeper, the workers), pages shared between processes counted
+once per process. The machine is shared and noisy: repeated runs differ by 10-25%.
+
+```text
+{machine}
+```
+
+{table}
+
+```text
+{targets}
+```
+"""
 
 
 def run_flows(

@@ -1,16 +1,18 @@
 """The reject reasons' explanations (`flows.reject_reasons`) against the code that gives
-rejects: every reason a module of flows/ writes, read from its source, has one."""
+rejects: every reason a module of flows/ writes, read from its source, has one. So do the
+reasons of `cleaners.decoding`, whose refusals the readers write as rejects."""
 
 import ast
 from pathlib import Path
 
 from flows.reject_reasons import REJECT_REASONS
 
-FLOWS = Path(__file__).resolve().parents[2] / "flows"
+ROOT = Path(__file__).resolve().parents[2]
+REJECTING_MODULES = [*sorted((ROOT / "flows").glob("*.py")), ROOT / "cleaners" / "decoding.py"]
 
 
 def _trees() -> list[ast.Module]:
-    return [ast.parse(path.read_text(encoding="utf-8")) for path in sorted(FLOWS.glob("*.py"))]
+    return [ast.parse(path.read_text(encoding="utf-8")) for path in REJECTING_MODULES]
 
 
 def _string_constants(trees: list[ast.Module]) -> dict[str, str]:
@@ -81,7 +83,8 @@ def _reason_values(trees: list[ast.Module], positions: dict[str, int]) -> list[a
 
 
 def reasons_given_in_flows() -> set[str]:
-    """Every reject reason the code of flows/ spells out, as a literal or a module constant."""
+    """Every reject reason the code of flows/ (and cleaners.decoding) spells out, as a literal
+    or a module constant."""
     trees = _trees()
     constants = _string_constants(trees)
     found = set()
