@@ -188,13 +188,15 @@ def test_a_site_is_a_name_not_a_copyright_line_or_a_sentence(value, name):
     assert site_name(value) == name
 
 
+def bus_page(head: str, above_article: str = "") -> str:
+    """An HTML page of the bus article with `head` inside its <head>."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in BUS_PARAGRAPHS)
+    body = f"{above_article}<article>{paragraphs}</article>"
+    return f"<html><head>{head}</head><body>{body}</body></html>"
+
+
 def test_a_copyright_meta_tag_gives_the_site_its_name():
-    page = (
-        "<html><head><title>Buses</title>"
-        '<meta name="copyright" content="© 2000-2026 Newegg Inc."></head><body><article>'
-        + "".join(f"<p>{p}</p>" for p in BUS_PARAGRAPHS)
-        + "</article></body></html>"
-    )
+    page = bus_page('<title>Buses</title><meta name="copyright" content="© 2000-2026 Newegg Inc.">')
 
     assert clean_html(page).meta.site == "Newegg Inc."
 
@@ -252,11 +254,9 @@ def test_a_title_leaves_the_site_name_that_title_tags_add(title, evidence, expec
 
 
 def test_an_html_page_title_has_no_site_suffix():
-    page = (
-        "<html><head><title>Council expands bus network | Example Times</title></head><body>"
-        "<h1>Council expands bus network</h1><article>"
-        + "".join(f"<p>{p}</p>" for p in BUS_PARAGRAPHS)
-        + "</article></body></html>"
+    page = bus_page(
+        "<title>Council expands bus network | Example Times</title>",
+        "<h1>Council expands bus network</h1>",
     )
 
     assert clean_html(page, url="https://example.com/bus").meta.title == (
