@@ -277,29 +277,25 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
     if pool is None and not on_dask:
         pool = WorkerPool(params.workers, Limits.of(params))
     running: dict[PrefectFuture[BatchReport], tuple[int, list[DumpFile]]] = {}
-
-    def submit_while_slots_free() -> None:
-        # Keep one task per worker in flight, so the UI's running tasks are the batches
-        # actually being cleaned and task runs are created only as workers free up.
-        while waiting and len(running) < slots:
-            batch_no, files = waiting.popleft()
-            future = clean_batch.submit(
-                files,
-                params.out,
-                run_id=params.run_id,
-                batch_no=batch_no,
-                max_page_bytes=params.max_page_bytes,
-                max_page_seconds=params.max_page_seconds,
-                pool=pool,
-                previous_records=ledger.records_of(dump.key for dump in files),
-                # Locally only: a Dask task's arguments travel to the cluster.
-                on_progress=None if on_dask else partial(tally.running, batch_no),
-            )
-            running[future] = (batch_no, files)
-
     try:
-        submit_while_slots_free()
-        while running:
+        while waiting or running:
+            # Keep one task per worker in flight, so the UI's running tasks are the batches
+            # actually being cleaned and task runs are created only as workers free up.
+            while waiting and len(running) < slots:
+                batch_no, files = waiting.popleft()
+                future = clean_batch.submit(
+                    files,
+                    params.out,
+                    run_id=params.run_id,
+                    batch_no=batch_no,
+                    max_page_bytes=params.max_page_bytes,
+                    max_page_seconds=params.max_page_seconds,
+                    pool=pool,
+                    previous_records=ledger.records_of(dump.key for dump in files),
+                    # Locally only: a Dask task's arguments travel to the cluster.
+                    on_progress=None if on_dask else partial(tally.running, batch_no),
+                )
+                running[future] = (batch_no, files)
             done = next(as_completed(list(running)))
             batch_no, files = running.pop(done)
             try:
@@ -314,9 +310,6 @@ def _clean_new_dumps(params: CleanParams, logger: Any) -> RunSummary:
                 total += report
                 finished_batches[batch_no] = None
             tally.finished(batch_no, _pages_of(finished_batches[batch_no], files))
-            # The freed worker starts its next batch while this thread marks duplicates and
-            # enters the ledger, rather than waiting for both.
-            submit_while_slots_free()
             while next_in_order in finished_batches:
                 report = finished_batches.pop(next_in_order)
                 if report is not None:

@@ -265,38 +265,6 @@ def test_a_run_uses_the_worker_pool_started_before_it(prefect_harness, dump_fold
     assert summary.report.inputs == 3
 
 
-def test_a_freed_worker_gets_its_next_batch_before_the_last_one_is_marked(
-    prefect_harness, dump_folder, tmp_path, monkeypatch
-):
-    submitted: list[int] = []
-    marked: list[tuple[int, int]] = []  # (batch, batches submitted by then)
-
-    class RecordingSubmits:
-        def submit(self, *args, **kwargs):
-            submitted.append(kwargs["batch_no"])
-            return clean_batch.submit(*args, **kwargs)
-
-    def recording_mark(report, out, index, params, batch_no):
-        marked.append((batch_no, len(submitted)))
-        return mark(report, out, index, params, batch_no)
-
-    mark = flows.pipeline._with_duplicates_marked
-    monkeypatch.setattr(flows.pipeline, "clean_batch", RecordingSubmits())
-    monkeypatch.setattr(flows.pipeline, "_with_duplicates_marked", recording_mark)
-    params = CleanParams(
-        inputs=[str(dump_folder)],
-        out=str(tmp_path / "out"),
-        batch_size=1,
-        workers=1,
-        run_id="ahead",
-    )
-
-    summary = run_clean(params)
-
-    assert summary.batches == 3 and summary.report.inputs == 3
-    assert marked == [(0, 2), (1, 3), (2, 3)]
-
-
 def test_a_rerun_cleans_only_new_and_changed_files(prefect_harness, dump_folder, tmp_path):
     import duckdb
 
